@@ -1,0 +1,98 @@
+package dev.vitforge.sim.verilator;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Content-addressed build directories shared by every JVM on the machine. A build
+ * runs in a private temp dir and is published by one atomic rename, so readers
+ * never see half a build; a per-key file lock stops two processes doing the work.
+ */
+final class BuildCache {
+    /** Writes a complete build into the given empty workspace or throws. */
+    interface Builder {
+        void build(Path workspace) throws IOException;
+    }
+
+    /** A published build directory; {@code time} covers lock wait plus any build. */
+    record Entry(Path dir, boolean hit, Duration time) {}
+
+    // FileChannel.lock is per process, so threads of one JVM queue here first.
+    private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL = new ConcurrentHashMap<>();
+
+    private BuildCache() {}
+
+    /** $VITFORGE_CACHE, else ${XDG_CACHE_HOME:-$HOME/.cache}/vitforge/verilator. */
+    static Path root() {
+        String explicit = System.getenv("VITFORGE_CACHE");
+        if (explicit != null && !explicit.isBlank()) return Path.of(explicit);
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("vitforge").resolve("verilator");
+    }
+
+    static Entry obtain(Path root, String key, Builder builder) {
+        long t0 = System.nanoTime();
+        Path dir = root.resolve(key);
+        if (Files.isDirectory(dir)) return new Entry(dir, true, Duration.ofNanos(System.nanoTime() - t0));
+        ReentrantLock local = LOCAL.computeIfAbsent(dir.toAbsolutePath(), k -> new ReentrantLock());
+        local.lock();
+        try {
+            Files.createDirectories(root.resolve("locks"));
+            Path lockFile = root.resolve("locks").resolve(key + ".lock");
+            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = ch.lock()) {
+                if (Files.isDirectory(dir)) return new Entry(dir, true, Duration.ofNanos(System.nanoTime() - t0));
+                Path work = Files.createTempDirectory(root, "tmp-" + key.substring(0, 12) + "-");
+                builder.build(work);
+                Files.move(work, dir, StandardCopyOption.ATOMIC_MOVE);
+                return new Entry(dir, false, Duration.ofNanos(System.nanoTime() - t0));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cache entry " + dir, e);
+        } finally {
+            local.unlock();
+        }
+    }
+
+    /** Length-prefixed SHA-256 so ("ab","c") and ("a","bc") hash differently. */
+    static final class Hasher {
+        private final MessageDigest md;
+
+        Hasher() {
+            try {
+                md = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        Hasher add(String s) {
+            return add(s.getBytes(StandardCharsets.UTF_8));
+        }
+
+        Hasher add(byte[] b) {
+            long n = b.length;
+            for (int i = 0; i < 8; i++) md.update((byte) (n >>> (8 * i)));
+            md.update(b);
+            return this;
+        }
+
+        String hex() {
+            return HexFormat.of().formatHex(md.digest());
+        }
+    }
+}
