@@ -180,7 +180,7 @@ public final class Checks {
 
     /** Combinational loops through assigns (registers and memories break paths; instances are opaque). */
     private static void loops(List<String> problems, Module m) {
-        Map<Signal, Set<Signal>> fanIn = new HashMap<>();
+        Map<Signal, Set<Signal>> fanIn = new LinkedHashMap<>();
         for (Module.Assign a : m.assigns()) {
             Set<Signal> in = fanIn.computeIfAbsent(a.target(), k -> new LinkedHashSet<>());
             for (Module.Branch b : a.branches()) {
