@@ -62,6 +62,8 @@ final class NativeBridge {
 
     static native void peekWords(long inst, int port, int[] words);
 
+    static native void eval(long inst);
+
     static native void step(long inst, long cycles);
 
     static native long cycles(long inst);

@@ -58,6 +58,14 @@ public final class SimInstance implements AutoCloseable {
         return w;
     }
 
+    /**
+     * Settles combinational logic after pokes without a clock edge, so outputs read
+     * by {@link #peek} reflect the inputs just poked (for handshakes sampled mid-cycle).
+     */
+    public void eval() {
+        NativeBridge.eval(h());
+    }
+
     public void step(int cycles) {
         step((long) cycles);
     }

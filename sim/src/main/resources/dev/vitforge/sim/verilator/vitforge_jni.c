@@ -23,6 +23,7 @@ typedef struct {
     uint64_t (*peek)(void *, int);
     void (*poke_words)(void *, int, const uint32_t *);
     void (*peek_words)(void *, int, uint32_t *);
+    void (*eval)(void *);
     void (*step)(void *, int64_t);
     uint64_t (*cycles)(void *);
     void (*push)(void *, int, const uint32_t *, const uint8_t *, int);
@@ -72,6 +73,7 @@ JNIEXPORT jlong JNICALL Java_dev_vitforge_sim_verilator_NativeBridge_open(JNIEnv
     RESOLVE(peek, "vf_peek");
     RESOLVE(poke_words, "vf_poke_words");
     RESOLVE(peek_words, "vf_peek_words");
+    RESOLVE(eval, "vf_eval");
     RESOLVE(step, "vf_step");
     RESOLVE(cycles, "vf_cycles");
     RESOLVE(push, "vf_push");
@@ -143,6 +145,11 @@ JNIEXPORT void JNICALL Java_dev_vitforge_sim_verilator_NativeBridge_peekWords(JN
     if (!p) return;
     I(h)->lib->peek_words(I(h)->h, port, (uint32_t *)p);
     (*env)->ReleasePrimitiveArrayCritical(env, w, p, 0);
+}
+
+JNIEXPORT void JNICALL Java_dev_vitforge_sim_verilator_NativeBridge_eval(JNIEnv *env, jclass c, jlong h) {
+    (void)env; (void)c;
+    I(h)->lib->eval(I(h)->h);
 }
 
 JNIEXPORT void JNICALL Java_dev_vitforge_sim_verilator_NativeBridge_step(JNIEnv *env, jclass c, jlong h, jlong n) {

@@ -52,6 +52,10 @@ class CounterTest {
             // 100 bits: the top word keeps only its low 4 bits.
             assertArrayEquals(new int[] {0xDEADBEEF, 0x01234567, 0x89ABCDEF, 0xF}, sim.peekWide("wide_out"));
             assertArrayEquals(new int[] {0xDEADBEEF, 0x01234567, 0x89ABCDEF, 0xF}, sim.peekWide("wide_in"));
+            sim.pokeWide("wide_in", new int[] {1, 2, 3, 4});
+            sim.eval();
+            assertArrayEquals(new int[] {0xDEADBEEF, 0x01234567, 0x89ABCDEF, 0xF}, sim.peekWide("wide_out"),
+                    "eval must not clock the register");
             sim.pokeWide("wide_in", new int[] {7});
             sim.step(1);
             assertArrayEquals(new int[] {7, 0, 0, 0}, sim.peekWide("wide_out"));
