@@ -15,6 +15,9 @@ import static dev.vitforge.hwgen.ir.Ops.*;
  * The accumulator wraps at {@code accWidth} bits, as int32 accumulation on the engine does.
  */
 public final class PipelinedMac {
+    /** Cycles from a frame's last input handshake to its sum's output handshake when nothing stalls. */
+    public static final int LATENCY = 2;
+
     private PipelinedMac() {}
 
     public static Module generate(String name, int operandWidth, int accWidth) {

@@ -13,6 +13,9 @@ import static dev.vitforge.hwgen.ir.Ops.*;
  * not full. First beat in to first beat out takes two cycles. {@code depth} is a power of two.
  */
 public final class StreamFifo {
+    /** Cycles from a beat's input handshake to its output handshake when nothing stalls. */
+    public static final int LATENCY = 2;
+
     private StreamFifo() {}
 
     public static Module generate(String name, int width, int depth, boolean withLast) {

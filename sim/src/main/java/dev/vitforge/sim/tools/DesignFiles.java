@@ -29,7 +29,8 @@ public final class DesignFiles {
     }
 
     /** Writes the emitted files into {@code dir} and returns their paths in files.f order. */
-    public static List<Path> write(Design design, Path dir) {
+    public static List<Path> write(Design design, Path directory) {
+        Path dir = directory.toAbsolutePath();
         try {
             Files.createDirectories(dir);
             List<Path> paths = new ArrayList<>();

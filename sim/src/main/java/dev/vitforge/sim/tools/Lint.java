@@ -12,6 +12,7 @@ public final class Lint {
     /** Returns Verilator's complaints, empty when the design is clean. */
     public static String verilator(Design design, Path dir) {
         List<Path> files = DesignFiles.write(design, dir);
+        dir = dir.toAbsolutePath();
         List<String> cmd = ExternalTool.command("verilator", "--lint-only", "-Wall", "--top-module", design.top().name());
         files.forEach(f -> cmd.add(f.toString()));
         ExternalTool.Result r = ExternalTool.run(dir, 120, cmd);

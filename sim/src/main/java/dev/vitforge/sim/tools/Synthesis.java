@@ -27,6 +27,7 @@ public final class Synthesis {
 
     public static Report xilinx(Design design, Path dir) {
         List<Path> files = DesignFiles.write(design, dir);
+        dir = dir.toAbsolutePath();
         StringBuilder script = new StringBuilder();
         files.forEach(f -> script.append("read_verilog ").append(f).append("; "));
         script.append("synth_xilinx -flatten -top ").append(design.top().name()).append("; stat");

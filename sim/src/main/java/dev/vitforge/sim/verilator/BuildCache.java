@@ -12,9 +12,11 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
 
 /**
  * Content-addressed build directories shared by every JVM on the machine. A build
@@ -56,7 +58,9 @@ final class BuildCache {
             try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = ch.lock()) {
                 if (Files.isDirectory(dir)) return new Entry(dir, true, Duration.ofNanos(System.nanoTime() - t0));
-                Path work = Files.createTempDirectory(root, "tmp-" + key.substring(0, 12) + "-");
+                String prefix = "tmp-" + key.substring(0, 12) + "-";
+                removeStale(root, prefix);
+                Path work = Files.createTempDirectory(root, prefix);
                 builder.build(work);
                 Files.move(work, dir, StandardCopyOption.ATOMIC_MOVE);
                 return new Entry(dir, false, Duration.ofNanos(System.nanoTime() - t0));
@@ -65,6 +69,20 @@ final class BuildCache {
             throw new UncheckedIOException("cache entry " + dir, e);
         } finally {
             local.unlock();
+        }
+    }
+
+    /**
+     * Failed builds keep their workspace for the error message to point at; holding the
+     * key's lock, we know no live build uses older ones, so only the latest survives.
+     */
+    private static void removeStale(Path root, String prefix) throws IOException {
+        try (Stream<Path> old = Files.list(root)) {
+            for (Path dir : (Iterable<Path>) old.filter(p -> p.getFileName().toString().startsWith(prefix))::iterator) {
+                try (Stream<Path> tree = Files.walk(dir)) {
+                    for (Path f : (Iterable<Path>) tree.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(f);
+                }
+            }
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.vitforge.sim.verilator;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -7,12 +10,20 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /** Prints build and simulation speed of the adder; on only with -Dvitforge.bench=true. */
 @EnabledIfSystemProperty(named = "vitforge.bench", matches = "true")
 class SpeedBench {
+    private final StringBuilder report = new StringBuilder();
+
+    private void say(String format, Object... args) {
+        String line = String.format(format, args);
+        System.out.print(line);
+        report.append(line);
+    }
+
     @Test
-    void adderSpeed() {
+    void adderSpeed() throws IOException {
         RtlSource src = Designs.adder(4321);
         VerilatorModel m = VerilatorModel.build(src);
         VerilatorBuild.Result again = VerilatorBuild.build(src, BuildOptions.DEFAULT);
-        System.out.printf("bench build: first %.3f s (hit=%b), second %.6f s (hit=%b)%n",
+        say("bench build: first %.3f s (hit=%b), second %.6f s (hit=%b)%n",
                 m.buildResult().buildTime().toNanos() / 1e9, m.buildResult().cacheHit(),
                 again.buildTime().toNanos() / 1e9, again.cacheHit());
         try (SimInstance sim = m.newInstance()) {
@@ -27,11 +38,11 @@ class SpeedBench {
                 sim.peek("out_tdata");
             }
             double s = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("bench step(1)+poke+peek per cycle: %.0f cycles/s%n", n / s);
+            say("bench step(1)+poke+peek per cycle: %.0f cycles/s%n", n / s);
             t0 = System.nanoTime();
             sim.step(10_000_000);
             s = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("bench step(10M) in one call: %.0f cycles/s%n", 10_000_000 / s);
+            say("bench step(10M) in one call: %.0f cycles/s%n", 10_000_000 / s);
         }
         try (SimInstance sim = m.newInstance()) {
             sim.reset(1);
@@ -49,10 +60,13 @@ class SpeedBench {
                 long t2 = System.nanoTime();
                 Beats out = sim.pop("out");
                 long t3 = System.nanoTime();
-                System.out.printf("bench run() valid/ready %d%%: %d beats, %d cycles, run %.0f cycles/s;"
+                say("bench run() valid/ready %d%%: %d beats, %d cycles, run %.0f cycles/s;"
                         + " push %.3f s, pop %.3f s%n", pct, out.size(), cycles, cycles / ((t2 - t1) / 1e9),
                         (t1 - t0) / 1e9, (t3 - t2) / 1e9);
             }
         }
+        Path out = Path.of("target", "bench", "verilator-speed.txt");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, report);
     }
 }

@@ -4,9 +4,9 @@ import java.util.List;
 
 import dev.vitforge.hwgen.ir.Design;
 
-/** The small generators at the sizes the tests use, one place for all test classes. */
-public final class Designs {
-    private Designs() {}
+/** The small generators at the sizes the tests, the demo and the benchmarks use. */
+public final class Examples {
+    private Examples() {}
 
     public static Design fifo() {
         return Design.of(StreamFifo.generate("stream_fifo_w8_d8", 8, 8, true), "StreamFifo(8, 8, tlast)");
