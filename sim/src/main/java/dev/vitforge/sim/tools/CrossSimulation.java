@@ -70,9 +70,9 @@ public final class CrossSimulation {
     }
 
     /** The same stimulus through a generated Icarus testbench. */
-    public static List<String> icarus(Design design, RtlSource source, Stimulus stimulus, Path dir) {
-        List<Path> files = DesignFiles.write(design, dir);
-        dir = dir.toAbsolutePath();
+    public static List<String> icarus(Design design, RtlSource source, Stimulus stimulus, Path directory) {
+        List<Path> files = DesignFiles.write(design, directory);
+        Path dir = directory.toAbsolutePath();
         List<PortSpec> outputs = outputs(source);
         int total = stimulus.inputs().stream().mapToInt(PortSpec::width).sum();
         StringBuilder tb = new StringBuilder("module cross_tb;\n  reg clk = 1'b0;\n");

@@ -12,16 +12,16 @@ public final class Lint {
     /** Returns Verilator's complaints, empty when the design is clean. */
     public static String verilator(Design design, Path dir) {
         List<Path> files = DesignFiles.write(design, dir);
-        dir = dir.toAbsolutePath();
         List<String> cmd = ExternalTool.command("verilator", "--lint-only", "-Wall", "--top-module", design.top().name());
         files.forEach(f -> cmd.add(f.toString()));
-        ExternalTool.Result r = ExternalTool.run(dir, 120, cmd);
+        ExternalTool.Result r = ExternalTool.run(dir.toAbsolutePath(), 120, cmd);
         return r.output().strip();
     }
 
     /** Returns Icarus's complaints when compiling with {@code -g2012}, empty when clean. */
-    public static String icarus(Design design, Path dir) {
-        List<Path> files = DesignFiles.write(design, dir);
+    public static String icarus(Design design, Path directory) {
+        List<Path> files = DesignFiles.write(design, directory);
+        Path dir = directory.toAbsolutePath();
         List<String> cmd = ExternalTool.command("iverilog", "-g2012", "-Wall", "-o", dir.resolve("lint.vvp").toString(),
                 "-s", design.top().name());
         files.forEach(f -> cmd.add(f.toString()));

@@ -25,9 +25,9 @@ public final class Synthesis {
 
     private static final Pattern CELL = Pattern.compile("^\\s+([A-Za-z0-9_]+)\\s+(\\d+)\\s*$");
 
-    public static Report xilinx(Design design, Path dir) {
-        List<Path> files = DesignFiles.write(design, dir);
-        dir = dir.toAbsolutePath();
+    public static Report xilinx(Design design, Path directory) {
+        List<Path> files = DesignFiles.write(design, directory);
+        Path dir = directory.toAbsolutePath();
         StringBuilder script = new StringBuilder();
         files.forEach(f -> script.append("read_verilog ").append(f).append("; "));
         script.append("synth_xilinx -flatten -top ").append(design.top().name()).append("; stat");
@@ -37,9 +37,17 @@ public final class Synthesis {
             throw new IllegalStateException("yosys synth_xilinx failed on " + design.top().name() + " (log "
                     + dir.resolve("yosys.log") + "):\n" + r.output());
         }
+        String log;
+        try {
+            log = java.nio.file.Files.readString(dir.resolve("yosys.log"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("yosys wrote no log in " + dir, e);
+        }
+        // -q keeps the console quiet; the statistics are read from the log. The last report is the final netlist.
+        log = log.substring(Math.max(0, log.lastIndexOf("Printing statistics")));
         Map<String, Integer> cells = new TreeMap<>();
         boolean inStat = false;
-        for (String line : r.output().split("\n")) {
+        for (String line : log.split("\n")) {
             if (line.contains("Number of cells")) {
                 inStat = true;
                 continue;
@@ -49,6 +57,6 @@ public final class Synthesis {
                 cells.merge(m.group(1), Integer.parseInt(m.group(2)), Integer::sum);
             }
         }
-        return new Report(cells, r.output());
+        return new Report(cells, log);
     }
 }
