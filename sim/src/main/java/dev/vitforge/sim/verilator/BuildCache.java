@@ -37,8 +37,14 @@ final class BuildCache {
 
     private BuildCache() {}
 
-    /** $VITFORGE_CACHE, else ${XDG_CACHE_HOME:-$HOME/.cache}/vitforge/verilator. */
+    /**
+     * -Dvitforge.cache, else $VITFORGE_CACHE, else ${XDG_CACHE_HOME:-$HOME/.cache}/vitforge/verilator.
+     * The property lets one JVM (a benchmark, a CI job) use its own cache without
+     * touching the environment, which Java cannot change for itself.
+     */
     static Path root() {
+        String property = System.getProperty("vitforge.cache");
+        if (property != null && !property.isBlank()) return Path.of(property);
         String explicit = System.getenv("VITFORGE_CACHE");
         if (explicit != null && !explicit.isBlank()) return Path.of(explicit);
         String xdg = System.getenv("XDG_CACHE_HOME");

@@ -98,11 +98,21 @@ public final class SimInstance implements AutoCloseable {
     public void push(String stream, long[] beats, boolean[] last) {
         StreamSpec s = inputStream(stream);
         if (s.width() > 64) throw new IllegalArgumentException("stream " + stream + " is " + s.width() + " bits; use int[][] beats");
-        int[][] w = new int[beats.length][];
-        for (int i = 0; i < beats.length; i++) {
-            w[i] = s.words() == 1 ? new int[] {(int) beats[i]} : new int[] {(int) beats[i], (int) (beats[i] >>> 32)};
+        if (last.length != beats.length) throw new IllegalArgumentException("beats and last flags differ in length");
+        // Packed straight into the flat word array the native side takes: going through
+        // one int[] per beat allocated millions of small arrays and cost far more than
+        // simulating the beats.
+        int n = s.words();
+        int[] flat = new int[beats.length * n];
+        if (n == 1) {
+            for (int i = 0; i < beats.length; i++) flat[i] = (int) beats[i];
+        } else {
+            for (int i = 0; i < beats.length; i++) {
+                flat[2 * i] = (int) beats[i];
+                flat[2 * i + 1] = (int) (beats[i] >>> 32);
+            }
         }
-        push(stream, w, last);
+        NativeBridge.push(h(), model.streamIndex(s), flat, last, beats.length);
     }
 
     /** Queues beats given as 32-bit words each, least significant word first. */
@@ -162,9 +172,13 @@ public final class SimInstance implements AutoCloseable {
         int[] flat = new int[n * s.words()];
         boolean[] last = new boolean[n];
         int got = NativeBridge.pop(h(), idx, flat, last, n);
-        int[][] w = new int[got][];
-        for (int i = 0; i < got; i++) w[i] = Arrays.copyOfRange(flat, i * s.words(), (i + 1) * s.words());
-        return new Beats(s.width(), w, Arrays.copyOf(last, got));
+        // Beats keeps the flat array as is: no per-beat int[] (see Beats). The copies
+        // only happen if the native side returned fewer beats than it announced.
+        if (got < n) {
+            flat = Arrays.copyOf(flat, got * s.words());
+            last = Arrays.copyOf(last, got);
+        }
+        return new Beats(s.width(), flat, last);
     }
 
     @Override

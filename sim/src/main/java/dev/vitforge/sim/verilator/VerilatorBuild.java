@@ -32,6 +32,15 @@ public final class VerilatorBuild {
     private VerilatorBuild() {}
 
     public static Result build(RtlSource src, BuildOptions opts) {
+        return build(src, opts, BuildCache.root(), Map.of());
+    }
+
+    /**
+     * Builds into an explicit cache root with extra environment for the Verilator
+     * process. The benchmark uses it to time truly cold builds (fresh root, empty
+     * CCACHE_DIR) without a global setting that other tests in the JVM would see.
+     */
+    static Result build(RtlSource src, BuildOptions opts, Path cacheRoot, Map<String, String> env) {
         Path verilator = findVerilator();
         List<StreamSpec> streams = StreamSpec.derive(src.top(), src.ports());
         String shim = ShimGenerator.generate(src, streams);
@@ -44,7 +53,7 @@ public final class VerilatorBuild {
                 .add(shim).add(ShimGenerator.resource("vitforge_jni.c"));
         String key = h.hex();
 
-        BuildCache.Entry e = BuildCache.obtain(BuildCache.root(), key, work -> compile(verilator, src, shim, options, work));
+        BuildCache.Entry e = BuildCache.obtain(cacheRoot, key, work -> compile(verilator, src, shim, options, env, work));
         return new Result(key, e.dir(), e.dir().resolve("obj").resolve("libmodel.so"), e.hit(), e.time());
     }
 
@@ -60,8 +69,8 @@ public final class VerilatorBuild {
         return o;
     }
 
-    private static void compile(Path verilator, RtlSource src, String shim, List<String> options, Path work)
-            throws IOException {
+    private static void compile(Path verilator, RtlSource src, String shim, List<String> options,
+            Map<String, String> env, Path work) throws IOException {
         Path rtl = Files.createDirectories(work.resolve("rtl"));
         for (Map.Entry<String, String> f : src.files().entrySet()) {
             Files.writeString(rtl.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
@@ -83,8 +92,10 @@ public final class VerilatorBuild {
         Files.writeString(log, "$ " + String.join(" ", cmd) + "\n");
         int rc;
         try {
-            Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            pb.environment().putAll(env);
+            Process p = pb.start();
             rc = p.waitFor();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,0 +1,90 @@
+package dev.vitforge.hwgen.gemm;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every size of one GEMM engine. Invariant: blockSize and rowTile are powers of two, lanes >= 1,
+ * and maxK / maxM / maxColumns bound every runtime argument the engine will be given.
+ * {@code reasons} says, per size, which statistic of the model or the board chose it.
+ */
+public record GemmConfig(int blockSize, int rowTile, int lanes, int maxK, int maxM, int maxColumns,
+                         Map<String, String> reasons) {
+
+    public GemmConfig {
+        if (!powerOfTwo(blockSize) || blockSize < 2 || blockSize > 64) {
+            throw new IllegalArgumentException("block size must be a power of two in 2..64, got " + blockSize);
+        }
+        if (!powerOfTwo(rowTile) || rowTile < 1 || rowTile > 64) {
+            throw new IllegalArgumentException("row tile must be a power of two in 1..64, got " + rowTile);
+        }
+        if (lanes < 1 || maxK < 1 || maxM < 1 || maxColumns < 1) {
+            throw new IllegalArgumentException("lanes, maxK, maxM and maxColumns must be positive");
+        }
+        reasons = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(reasons));
+    }
+
+    public static GemmConfig of(int blockSize, int rowTile, int lanes, int maxK, int maxM, int maxColumns) {
+        return new GemmConfig(blockSize, rowTile, lanes, maxK, maxM, maxColumns, Map.of());
+    }
+
+    /** int8 multipliers in the whole engine. */
+    public int multipliers() {
+        return lanes * rowTile * blockSize;
+    }
+
+    public int kWidth() {
+        return bits(maxK - 1);
+    }
+
+    /** X buffer words per half (a power of two so the half is the address's top bit). */
+    public int bufferHalfDepth() {
+        return 1 << kWidth();
+    }
+
+    public int mWidth() {
+        return bits(maxM);
+    }
+
+    public int tileWidth() {
+        return bits(tiles(maxM));
+    }
+
+    public int columnWidth() {
+        return bits(maxColumns);
+    }
+
+    public int rowTileWidth() {
+        return bits(rowTile);
+    }
+
+    public int tiles(int m) {
+        return (m + rowTile - 1) / rowTile;
+    }
+
+    /** Weight beat: {skip, first, k, B weights}; X beat: rowTile int8; Y beat: B int32. */
+    public int weightBeatWidth() {
+        return 8 * blockSize + kWidth() + 2;
+    }
+
+    public int xBeatWidth() {
+        return 8 * rowTile;
+    }
+
+    public int yBeatWidth() {
+        return 32 * blockSize;
+    }
+
+    /** A short stable name for module names and file names. */
+    public String tag() {
+        return "b" + blockSize + "_t" + rowTile + "_l" + lanes + "_k" + maxK + "_m" + maxM + "_c" + maxColumns;
+    }
+
+    static int bits(int value) {
+        return Math.max(1, 32 - Integer.numberOfLeadingZeros(value));
+    }
+
+    private static boolean powerOfTwo(int v) {
+        return v > 0 && Integer.bitCount(v) == 1;
+    }
+}
