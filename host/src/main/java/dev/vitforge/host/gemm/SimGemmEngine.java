@@ -1,0 +1,106 @@
+package dev.vitforge.host.gemm;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.vitforge.hwgen.gemm.GemmConfig;
+import dev.vitforge.hwgen.gemm.GemmCycleModel;
+import dev.vitforge.hwgen.gemm.GemmEngine;
+import dev.vitforge.hwgen.gemm.GemmSchedule;
+import dev.vitforge.sim.tb.AxiLiteMaster;
+import dev.vitforge.sim.tools.DesignFiles;
+import dev.vitforge.sim.verilator.BuildOptions;
+import dev.vitforge.sim.verilator.SimInstance;
+import dev.vitforge.sim.verilator.VerilatorModel;
+import dev.vitforge.models.tensor.Int8Tensor;
+
+/**
+ * The generated GEMM engine on Verilator, driven as the host drives a board: check the ID and
+ * configuration hash, write the arguments, start, stream, wait for the done interrupt, read the
+ * counters. Not thread-safe (one simulation at a time).
+ */
+public final class SimGemmEngine {
+    private final GemmConfig config;
+    private final VerilatorModel model;
+
+    /** Optional random valid gaps on the inputs and ready drops on the outputs, in percent. */
+    public record Backpressure(long seed, int validPercent, int readyPercent) {
+        public static final Backpressure NONE = new Backpressure(0, 100, 100);
+    }
+
+    public SimGemmEngine(GemmConfig config, boolean trace) {
+        this.config = config;
+        this.model = VerilatorModel.build(DesignFiles.source(GemmEngine.design(config)),
+                trace ? BuildOptions.TRACED : BuildOptions.DEFAULT);
+    }
+
+    public GemmConfig config() {
+        return config;
+    }
+
+    public GemmRun run(Int8Tensor x, Int8Tensor w, boolean[][] kept, Backpressure backpressure, Path trace) {
+        int m = x.shape()[0];
+        int k = x.shape()[1];
+        int n = w.shape()[0];
+        if (m > config.maxM() || k > config.maxK()) {
+            throw new IllegalArgumentException("the engine was generated for m <= " + config.maxM() + " and k <= "
+                    + config.maxK() + ", got m=" + m + " k=" + k);
+        }
+        int[] beats = GemmCycleModel.beatsPerColumn(kept, k, config.blockSize());
+        GemmSchedule schedule = GemmSchedule.balance(beats, config.lanes());
+        for (int l = 0; l < config.lanes(); l++) {
+            if (schedule.laneColumns()[l].length > config.maxColumns()) {
+                throw new IllegalArgumentException("lane " + l + " needs " + schedule.laneColumns()[l].length
+                        + " columns; the engine was generated for " + config.maxColumns());
+            }
+        }
+        long predicted = GemmCycleModel.cycles(config, schedule, beats, m, k);
+        try (SimInstance sim = trace == null ? model.newInstance() : model.newInstance(trace)) {
+            sim.reset(2);
+            AxiLiteMaster axi = new AxiLiteMaster(sim, "s_axi_control", 100);
+            var layout = GemmEngine.layout(config);
+            int id = axi.read(layout.status().get("id"));
+            int hash = axi.read(layout.status().get("config_hash"));
+            if (id != GemmEngine.ID || hash != GemmEngine.configHash(config)) {
+                throw new IllegalStateException(String.format("engine ID/hash 0x%08x/0x%08x, expected 0x%08x/0x%08x",
+                        id, hash, GemmEngine.ID, GemmEngine.configHash(config)));
+            }
+            axi.write(layout.arguments().get("m"), m);
+            axi.write(layout.arguments().get("k"), k);
+            for (int l = 0; l < config.lanes(); l++) {
+                axi.write(layout.arguments().get("columns_" + l), schedule.laneColumns()[l].length);
+            }
+            axi.write(0x04, 1); // global interrupt enable
+            axi.write(0x08, 1); // interrupt on ap_done
+
+            int tiles = config.tiles(m);
+            sim.backpressure(backpressure.seed(), backpressure.validPercent(), backpressure.readyPercent());
+            int[][] xBeats = GemmStreams.packX(x, config);
+            sim.push("x", xBeats, new boolean[xBeats.length]);
+            for (int l = 0; l < config.lanes(); l++) {
+                GemmStreams.LaneWeights lw = GemmStreams.packW(w, kept, config, schedule.laneColumns()[l], tiles);
+                sim.push("w" + l, lw.beats(), lw.last());
+                sim.expect("y" + l, GemmStreams.yBeats(m, schedule.laneColumns()[l]));
+            }
+            axi.write(0x00, 1); // ap_start: the engine's cycle 0 is the first cycle of the run below
+            long budget = 64 + predicted * 100 / Math.max(1, Math.min(backpressure.validPercent(),
+                    backpressure.readyPercent())) * 4;
+            long ran = sim.runUntil("irq", budget);
+            if (ran == SimInstance.BUDGET_EXHAUSTED) {
+                throw new IllegalStateException("the engine did not finish within " + budget + " cycles (model: "
+                        + predicted + "); replay with a trace to see where it stopped");
+            }
+            List<int[][]> y = new ArrayList<>();
+            for (int l = 0; l < config.lanes(); l++) {
+                y.add(sim.pop("y" + l).words());
+            }
+            long cycles = Integer.toUnsignedLong(axi.read(layout.status().get("busy_cycles")));
+            long stallIn = Integer.toUnsignedLong(axi.read(layout.status().get("stall_in_cycles")));
+            long stallOut = Integer.toUnsignedLong(axi.read(layout.status().get("stall_out_cycles")));
+            long blocks = Integer.toUnsignedLong(axi.read(layout.status().get("blocks_computed")));
+            return new GemmRun(GemmStreams.unpackY(y, schedule, config, m, n), cycles, predicted, stallIn, stallOut,
+                    blocks, config.multipliers());
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.vitforge.hwgen.gemm;
+
+/**
+ * The engine's cycles for one run, from the same recurrences the RTL implements, assuming every
+ * input stream always has a beat ready and every output is always ready (the simulated board's
+ * DMA keeps up). Cycle 0 is the first cycle the engine runs after taking ap_start; the result
+ * is what the busy_cycles counter reads at the end.
+ *
+ * <ul>
+ *   <li>X tile t loads in k cycles into half t mod 2, once that half was freed by tile t-2.</li>
+ *   <li>Tile t computes from max(its X loaded, previous barrier + 1). A lane accepts one weight
+ *       beat per cycle; column j's sums move to the shadow bank at
+ *       {@code C_j = max(a_j + beats_j, C_{j-1} + rows)} (the previous column must have drained
+ *       its rows), and the next column starts at {@code C_j}.</li>
+ *   <li>The barrier comes one cycle after the slowest lane's last capture; the run ends when the
+ *       last tile has passed its barrier and every shadow bank has drained.</li>
+ * </ul>
+ */
+public final class GemmCycleModel {
+    private GemmCycleModel() {}
+
+    /** Weight beats of a column: one per k of each non-zero block (fewer in a partial last block), or 1 if empty. */
+    public static int[] beatsPerColumn(boolean[][] blockKept, int k, int blockSize) {
+        int[] beats = new int[blockKept.length];
+        for (int j = 0; j < blockKept.length; j++) {
+            int n = 0;
+            for (int i = 0; i < blockKept[j].length; i++) {
+                if (blockKept[j][i]) {
+                    n += Math.min(blockSize, k - i * blockSize);
+                }
+            }
+            beats[j] = Math.max(1, n);
+        }
+        return beats;
+    }
+
+    public static long cycles(GemmConfig c, GemmSchedule schedule, int[] beatsPerColumn, int m, int k) {
+        int tiles = c.tiles(m);
+        int lanes = schedule.lanes();
+        long[] full = new long[tiles];
+        long[] barrier = new long[tiles];
+        long[] shadowFree = new long[lanes]; // first cycle a capture may happen in each lane
+        long[] lastDrain = new long[lanes];
+        long loadEnd = -1;
+        for (int t = 0; t < tiles; t++) {
+            long loadStart = loadEnd + 1;
+            if (t >= 2) {
+                loadStart = Math.max(loadStart, barrier[t - 2] + 1);
+            }
+            loadEnd = loadStart + k - 1;
+            full[t] = loadEnd + 1;
+        }
+        long previousBarrier = -1;
+        for (int t = 0; t < tiles; t++) {
+            int rows = Math.min(c.rowTile(), m - t * c.rowTile());
+            long start = Math.max(full[t], previousBarrier + 1);
+            long slowest = start;
+            for (int l = 0; l < lanes; l++) {
+                long accept = start;
+                for (int j : schedule.laneColumns()[l]) {
+                    long capture = Math.max(accept + beatsPerColumn[j], shadowFree[l]);
+                    shadowFree[l] = capture + rows;
+                    lastDrain[l] = capture + rows;
+                    accept = capture;
+                    slowest = Math.max(slowest, capture + 1);
+                }
+            }
+            barrier[t] = slowest;
+            previousBarrier = slowest;
+        }
+        long end = previousBarrier + 1;
+        for (int l = 0; l < lanes; l++) {
+            end = Math.max(end, lastDrain[l] + 1);
+        }
+        return end + 1;
+    }
+}
