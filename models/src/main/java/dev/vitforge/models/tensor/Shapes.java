@@ -27,10 +27,11 @@ final class Shapes {
             if (d < 0) {
                 throw new IllegalArgumentException("negative dimension in shape " + format(shape));
             }
-            size *= d;
-            if (size > MAX_ELEMENTS) {
-                throw new IllegalArgumentException("shape " + format(shape) + " is too large for one array");
-            }
+            // Capped just above the limit so the product never overflows; a later 0 still makes it 0.
+            size = Math.min(size * d, MAX_ELEMENTS + 1);
+        }
+        if (size > MAX_ELEMENTS) {
+            throw new IllegalArgumentException("shape " + format(shape) + " is too large for one array");
         }
         return size;
     }

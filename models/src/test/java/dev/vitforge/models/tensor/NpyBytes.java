@@ -25,6 +25,23 @@ final class NpyBytes {
         return out.toByteArray();
     }
 
+    /** As {@link #npy(int, String, byte...)} with data bytes given as ints (0..255 or -128..127). */
+    static byte[] npy(int major, String header, int... data) {
+        return npy(major, header, bytes(data));
+    }
+
+    static byte[] v1(String descr, String shape, int... data) {
+        return v1(descr, shape, bytes(data));
+    }
+
+    private static byte[] bytes(int... values) {
+        byte[] b = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            b[i] = (byte) values[i];
+        }
+        return b;
+    }
+
     /** A v1.0 file with a NumPy-style header dict for the given descr and shape text. */
     static byte[] v1(String descr, String shape, byte... data) {
         return npy(1, "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }\n", data);

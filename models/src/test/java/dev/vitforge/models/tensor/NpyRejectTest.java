@@ -92,7 +92,7 @@ class NpyRejectTest {
         assertEquals("malformed header: unexpected value at offset 10", problem(npy(1, "{'descr': None}\n")));
         assertEquals("malformed header: expected an integer in shape at offset 51",
                 problem(npy(1, "{'descr': '|i1', 'fortran_order': False, 'shape': (x,), }\n")));
-        assertEquals("malformed header: unexpected text after the dict at offset 11",
+        assertEquals("malformed header: unexpected text after the dict at offset 12",
                 problem(npy(1, "{'a': True} junk\n")));
     }
 

@@ -3,7 +3,8 @@
 // difference between the two is what the Java/JNI bridge costs.
 //
 // usage: cpp_loop_bench LIB N REPS RST_N IN_TDATA IN_TVALID OUT_TDATA OUT_TREADY IN_STREAM OUT_STREAM
-//   ports and streams are indices as the Java model numbers them.
+//   ports and streams are indices as the Java model numbers them. SpeedBench runs it
+//   with REPS = 1 once per repetition, alternating with its own Java repetition.
 // Output: one "key value..." record per line, parsed by SpeedBench.
 #include <dlfcn.h>
 
