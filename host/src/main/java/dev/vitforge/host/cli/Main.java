@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code ./vitforge}. */
 @Command(name = "vitforge", mixinStandardHelpOptions = true, version = "vitforge 0.1.0",
         description = "Pruned Vision Transformers to verified FPGA hardware.",
-        subcommands = {DemoCommand.class})
+        subcommands = {GemmCommand.class, DemoCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -20,6 +20,11 @@ public final class Main {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             commandLine.getErr().println("vitforge " + commandLine.getCommandName() + ": " + message);
             return 1;
+        });
+        cli.setParameterExceptionHandler((e, commandArgs) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("vitforge " + c.getCommandName() + ": " + e.getMessage() + " (see --help)");
+            return 2;
         });
         return cli.execute(args);
     }

@@ -5,6 +5,7 @@ import java.util.List;
 
 import dev.vitforge.hwgen.gemm.GemmConfig;
 import dev.vitforge.hwgen.gemm.GemmSchedule;
+import dev.vitforge.models.sparse.BlockMask;
 import dev.vitforge.models.tensor.Int32Tensor;
 import dev.vitforge.models.tensor.Int8Tensor;
 
@@ -48,7 +49,7 @@ public final class GemmStreams {
     /** One lane's weight stream for the whole run. */
     public record LaneWeights(int[][] beats, boolean[] last) {}
 
-    public static LaneWeights packW(Int8Tensor w, boolean[][] kept, GemmConfig c, int[] columns, int tiles) {
+    public static LaneWeights packW(Int8Tensor w, BlockMask mask, GemmConfig c, int[] columns, int tiles) {
         int n = w.shape()[0];
         int k = w.shape()[1];
         int b = c.blockSize();
@@ -57,21 +58,16 @@ public final class GemmStreams {
         List<int[]> once = new ArrayList<>();
         List<Boolean> onceLast = new ArrayList<>();
         for (int j : columns) {
-            List<Integer> blocks = new ArrayList<>();
-            for (int i = 0; i < kept[j].length; i++) {
-                if (kept[j][i]) {
-                    blocks.add(i);
-                }
-            }
-            if (blocks.isEmpty()) {
+            int[] blocks = mask.keptInputBlocks(j);
+            if (blocks.length == 0) {
                 int[] beat = new int[words];
                 setBits(beat, 8 * b + kw, 2, 0b11); // skip and first
                 once.add(beat);
                 onceLast.add(true);
                 continue;
             }
-            for (int bi = 0; bi < blocks.size(); bi++) {
-                int i = blocks.get(bi);
+            for (int bi = 0; bi < blocks.length; bi++) {
+                int i = blocks[bi];
                 int width = Math.min(b, k - i * b);
                 for (int kk = 0; kk < width; kk++) {
                     int col = i * b + kk;
@@ -85,7 +81,7 @@ public final class GemmStreams {
                     setBits(beat, 8 * b, kw, col);
                     setBits(beat, 8 * b + kw, 1, bi == 0 && kk == 0 ? 1 : 0);
                     once.add(beat);
-                    onceLast.add(bi == blocks.size() - 1 && kk == width - 1);
+                    onceLast.add(bi == blocks.length - 1 && kk == width - 1);
                 }
             }
         }

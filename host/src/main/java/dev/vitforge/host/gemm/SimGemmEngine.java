@@ -13,6 +13,7 @@ import dev.vitforge.sim.tools.DesignFiles;
 import dev.vitforge.sim.verilator.BuildOptions;
 import dev.vitforge.sim.verilator.SimInstance;
 import dev.vitforge.sim.verilator.VerilatorModel;
+import dev.vitforge.models.sparse.BlockMask;
 import dev.vitforge.models.tensor.Int8Tensor;
 
 /**
@@ -39,7 +40,7 @@ public final class SimGemmEngine {
         return config;
     }
 
-    public GemmRun run(Int8Tensor x, Int8Tensor w, boolean[][] kept, Backpressure backpressure, Path trace) {
+    public GemmRun run(Int8Tensor x, Int8Tensor w, BlockMask mask, Backpressure backpressure, Path trace) {
         int m = x.shape()[0];
         int k = x.shape()[1];
         int n = w.shape()[0];
@@ -47,7 +48,12 @@ public final class SimGemmEngine {
             throw new IllegalArgumentException("the engine was generated for m <= " + config.maxM() + " and k <= "
                     + config.maxK() + ", got m=" + m + " k=" + k);
         }
-        int[] beats = GemmCycleModel.beatsPerColumn(kept, k, config.blockSize());
+        if (mask.blockSize() != config.blockSize()) {
+            throw new IllegalArgumentException("the mask has " + mask.blockSize() + "-blocks; the engine computes "
+                    + config.blockSize() + "-blocks");
+        }
+        mask.requireFits(n, k);
+        int[] beats = GemmCycleModel.beatsPerColumn(mask, k);
         GemmSchedule schedule = GemmSchedule.balance(beats, config.lanes());
         for (int l = 0; l < config.lanes(); l++) {
             if (schedule.laneColumns()[l].length > config.maxColumns()) {
@@ -79,7 +85,7 @@ public final class SimGemmEngine {
             int[][] xBeats = GemmStreams.packX(x, config);
             sim.push("x", xBeats, new boolean[xBeats.length]);
             for (int l = 0; l < config.lanes(); l++) {
-                GemmStreams.LaneWeights lw = GemmStreams.packW(w, kept, config, schedule.laneColumns()[l], tiles);
+                GemmStreams.LaneWeights lw = GemmStreams.packW(w, mask, config, schedule.laneColumns()[l], tiles);
                 sim.push("w" + l, lw.beats(), lw.last());
                 sim.expect("y" + l, GemmStreams.yBeats(m, schedule.laneColumns()[l]));
             }

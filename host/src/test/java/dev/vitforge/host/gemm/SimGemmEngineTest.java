@@ -12,6 +12,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.vitforge.hwgen.gemm.GemmConfig;
+import dev.vitforge.models.sparse.BlockMask;
+import dev.vitforge.models.sparse.BlockSparseGemm;
 import dev.vitforge.models.tensor.Int8Tensor;
 import dev.vitforge.sim.tb.Seeds;
 
@@ -33,23 +35,6 @@ class SimGemmEngineTest {
             case 16 -> GemmConfig.of(16, 8, 3, 100, 200, 4);
             default -> GemmConfig.of(32, 8, 1, 70, 200, 3);
         }, false));
-    }
-
-    static int[] naive(Int8Tensor x, Int8Tensor w, boolean[][] kept, int b) {
-        int m = x.shape()[0], k = x.shape()[1], n = w.shape()[0];
-        int[] y = new int[m * n];
-        for (int r = 0; r < m; r++) {
-            for (int c = 0; c < n; c++) {
-                int s = 0;
-                for (int i = 0; i < k; i++) {
-                    if (kept[c / b][i / b]) {
-                        s += x.get(r, i) * w.get(c, i);
-                    }
-                }
-                y[r * n + c] = s;
-            }
-        }
-        return y;
     }
 
     static Int8Tensor random(Random rnd, int rows, int cols) {
@@ -83,27 +68,25 @@ class SimGemmEngineTest {
         Int8Tensor w = random(rnd, n, k);
         int rows = (n + b - 1) / b;
         int cols = (k + b - 1) / b;
-        boolean[][] kept = new boolean[rows][cols];
-        for (boolean[] row : kept) {
-            for (int i = 0; i < cols; i++) {
-                row[i] = rnd.nextDouble() < density;
-            }
+        boolean[] kept = new boolean[rows * cols];
+        for (int i = 0; i < kept.length; i++) {
+            kept[i] = rnd.nextDouble() < density;
         }
         if (density > 0 && density < 1 && rows > 1) {
-            java.util.Arrays.fill(kept[rows - 1], false); // an empty block-column
+            java.util.Arrays.fill(kept, (rows - 1) * cols, rows * cols, false); // an empty block-column
         }
+        BlockMask mask = new BlockMask(b, rows, cols, kept);
         SimGemmEngine.Backpressure bp = percent == 100 ? SimGemmEngine.Backpressure.NONE
                 : new SimGemmEngine.Backpressure(seed, percent, percent);
-        GemmRun run = engine(b).run(x, w, kept, bp, null);
+        GemmRun run = engine(b).run(x, w, mask, bp, null);
         String replay = Seeds.replay("host", "SimGemmEngineTest", seed);
-        assertArrayEquals(naive(x, w, kept, b), run.y().data(), replay);
+        assertArrayEquals(BlockSparseGemm.reference(x, w, mask).data(), run.y().data(), replay);
         if (percent == 100) {
             assertEquals(run.predictedCycles(), run.cycles(), "busy_cycles against the cycle model; " + replay);
             assertEquals(0, run.stallInCycles(), "streams were always valid");
         } else {
             assertTrue(run.cycles() >= run.predictedCycles(), "backpressure cannot make the engine faster");
         }
-        long kept1 = java.util.Arrays.stream(kept).mapToLong(r -> { int c = 0; for (boolean v : r) c += v ? 1 : 0; return c; }).sum();
-        assertEquals(kept1 * engine(b).config().tiles(m), run.blocksComputed(), "blocks_computed counts every non-zero block once per row tile");
+        assertEquals((long) mask.nonzeroBlocks() * engine(b).config().tiles(m), run.blocksComputed(), "blocks_computed counts every non-zero block once per row tile");
     }
 }

@@ -1,5 +1,7 @@
 package dev.vitforge.hwgen.gemm;
 
+import dev.vitforge.models.sparse.BlockMask;
+
 /**
  * The engine's cycles for one run, from the same recurrences the RTL implements, assuming every
  * input stream always has a beat ready and every output is always ready (the simulated board's
@@ -20,14 +22,13 @@ public final class GemmCycleModel {
     private GemmCycleModel() {}
 
     /** Weight beats of a column: one per k of each non-zero block (fewer in a partial last block), or 1 if empty. */
-    public static int[] beatsPerColumn(boolean[][] blockKept, int k, int blockSize) {
-        int[] beats = new int[blockKept.length];
-        for (int j = 0; j < blockKept.length; j++) {
+    public static int[] beatsPerColumn(BlockMask mask, int k) {
+        int b = mask.blockSize();
+        int[] beats = new int[mask.outputBlocks()];
+        for (int j = 0; j < beats.length; j++) {
             int n = 0;
-            for (int i = 0; i < blockKept[j].length; i++) {
-                if (blockKept[j][i]) {
-                    n += Math.min(blockSize, k - i * blockSize);
-                }
+            for (int i : mask.keptInputBlocks(j)) {
+                n += Math.min(b, k - i * b);
             }
             beats[j] = Math.max(1, n);
         }

@@ -2,10 +2,12 @@
 // plain C++, doing exactly the work the Java bench does through SimInstance, so the
 // difference between the two is what the Java/JNI bridge costs.
 //
-// usage: cpp_loop_bench LIB N REPS RST_N IN_TDATA IN_TVALID OUT_TDATA OUT_TREADY IN_STREAM OUT_STREAM
-//   ports and streams are indices as the Java model numbers them. SpeedBench runs it
-//   with REPS = 1 once per repetition, alternating with its own Java repetition.
-// Output: one "key value..." record per line, parsed by SpeedBench.
+// usage: cpp_loop_bench LIB N RST_N IN_TDATA IN_TVALID OUT_TDATA OUT_TREADY IN_STREAM OUT_STREAM
+//   ports and streams are indices as the Java model numbers them.
+// The process stays up and runs one repetition per "rep" line on stdin, answering with
+// "key value..." records and a closing "end" line. SpeedBench alternates these with its
+// own Java repetitions, so both sides are warm, long-lived processes that see the same
+// load from whatever else runs on the machine.
 #include <dlfcn.h>
 
 #include <chrono>
@@ -64,13 +66,12 @@ uint64_t hash(const uint32_t* w, size_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 11) { std::fprintf(stderr, "usage: %s LIB N REPS RST_N IN_TDATA IN_TVALID OUT_TDATA OUT_TREADY IN OUT\n", argv[0]); return 2; }
+    if (argc != 10) { std::fprintf(stderr, "usage: %s LIB N RST_N IN_TDATA IN_TVALID OUT_TDATA OUT_TREADY IN OUT\n", argv[0]); return 2; }
     const char* lib = argv[1];
     const int n = std::atoi(argv[2]);
-    const int reps = std::atoi(argv[3]);
-    const int rstN = std::atoi(argv[4]), inData = std::atoi(argv[5]), inValid = std::atoi(argv[6]);
-    const int outData = std::atoi(argv[7]), outReady = std::atoi(argv[8]);
-    const int inStream = std::atoi(argv[9]), outStream = std::atoi(argv[10]);
+    const int rstN = std::atoi(argv[3]), inData = std::atoi(argv[4]), inValid = std::atoi(argv[5]);
+    const int outData = std::atoi(argv[6]), outReady = std::atoi(argv[7]);
+    const int inStream = std::atoi(argv[8]), outStream = std::atoi(argv[9]);
 
     // RTLD_LOCAL as the JNI glue does, so the model sees the same symbol binding.
     void* dl = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
@@ -88,13 +89,23 @@ int main(int argc, char** argv) {
     resolve(dl, a.available, "vf_available");
     resolve(dl, a.pop, "vf_pop");
 
-    // ---- per-cycle: poke + step(1) + peek, as SpeedBench's first loop ----
-    {
-        void* h = a.create(nullptr);
-        a.poke(h, rstN, 0); a.step(h, 1); a.poke(h, rstN, 1);  // SimInstance.reset(1)
-        a.poke(h, outReady, 1);
-        a.poke(h, inValid, 1);
-        for (int r = 0; r < reps; ++r) {
+    // The beats SpeedBench pushes, generated here rather than passed in.
+    std::vector<uint32_t> beats(n);
+    JavaRandom rnd(1);
+    for (int i = 0; i < n; ++i) beats[i] = static_cast<uint32_t>(rnd.nextIntPow2(1 << 16));
+    // SimInstance.push(stream, long[]) marks only the final beat last.
+    std::vector<uint8_t> last(n, 0);
+    if (n > 0) last[n - 1] = 1;
+    std::printf("inhash %llu\n", static_cast<unsigned long long>(hash(beats.data(), beats.size())));
+
+    char cmd[64];
+    while (std::fgets(cmd, sizeof cmd, stdin)) {
+        // ---- per-cycle: poke + step(1) + peek, as SpeedBench's first loop ----
+        {
+            void* h = a.create(nullptr);
+            a.poke(h, rstN, 0); a.step(h, 1); a.poke(h, rstN, 1);  // SimInstance.reset(1)
+            a.poke(h, outReady, 1);
+            a.poke(h, inValid, 1);
             uint64_t sink = 0;  // keeps the peeks observable
             auto t0 = Clock::now();
             for (int i = 0; i < n; ++i) {
@@ -108,46 +119,39 @@ int main(int argc, char** argv) {
             a.step(h, 10000000);
             auto t3 = Clock::now();
             std::printf("stepbulk %d %lld\n", 10000000, static_cast<long long>(ns(t2, t3)));
+            a.destroy(h);
+        }
+
+        // ---- transaction level: push, expect, run, pop on one instance, as in Java ----
+        void* h = a.create(nullptr);
+        a.poke(h, rstN, 0); a.step(h, 1); a.poke(h, rstN, 1);
+        // Round 0 is the warm-up, as in Java; then one round per percentage.
+        const std::vector<int> pcts{100, 100, 70};
+        for (size_t round = 0; round < pcts.size(); ++round) {
+            int pct = pcts[round];
+            a.backpressure(h, 42, pct, pct);
+            auto t0 = Clock::now();
+            a.push(h, inStream, beats.data(), last.data(), n);
+            a.expect(h, outStream, n);
+            auto t1 = Clock::now();
+            int64_t cycles = a.run(h, -1, 10LL * n);
+            auto t2 = Clock::now();
+            // Java's pop allocates its result arrays, so this one does too.
+            int64_t avail = a.available(h, outStream);
+            std::vector<uint32_t> out(static_cast<size_t>(avail));
+            std::vector<uint8_t> outLast(static_cast<size_t>(avail));
+            int got = a.pop(h, outStream, out.data(), outLast.data(), static_cast<int>(avail));
+            auto t3 = Clock::now();
+            int lasts = 0;
+            for (int i = 0; i < got; ++i) lasts += outLast[i];
+            std::printf("round %zu %d %lld %lld %lld %lld %d %llu %d\n", round, pct, static_cast<long long>(cycles),
+                        static_cast<long long>(ns(t0, t1)), static_cast<long long>(ns(t1, t2)),
+                        static_cast<long long>(ns(t2, t3)), got,
+                        static_cast<unsigned long long>(hash(out.data(), static_cast<size_t>(got))), lasts);
         }
         a.destroy(h);
+        std::printf("end\n");
+        std::fflush(stdout);
     }
-
-    // ---- transaction level: push, expect, run, pop on one instance, as in Java ----
-    std::vector<uint32_t> beats(n);
-    JavaRandom rnd(1);
-    for (int i = 0; i < n; ++i) beats[i] = static_cast<uint32_t>(rnd.nextIntPow2(1 << 16));
-    // SimInstance.push(stream, long[]) marks only the final beat last.
-    std::vector<uint8_t> last(n, 0);
-    if (n > 0) last[n - 1] = 1;
-    std::printf("inhash %llu\n", static_cast<unsigned long long>(hash(beats.data(), beats.size())));
-
-    void* h = a.create(nullptr);
-    a.poke(h, rstN, 0); a.step(h, 1); a.poke(h, rstN, 1);
-    // Round 0 is the warm-up, as in Java; then reps rounds per percentage.
-    std::vector<int> pcts{100};
-    for (int pct : {100, 70}) for (int r = 0; r < reps; ++r) pcts.push_back(pct);
-    for (size_t round = 0; round < pcts.size(); ++round) {
-        int pct = pcts[round];
-        a.backpressure(h, 42, pct, pct);
-        auto t0 = Clock::now();
-        a.push(h, inStream, beats.data(), last.data(), n);
-        a.expect(h, outStream, n);
-        auto t1 = Clock::now();
-        int64_t cycles = a.run(h, -1, 10LL * n);
-        auto t2 = Clock::now();
-        // Java's pop allocates its result arrays, so this one does too.
-        int64_t avail = a.available(h, outStream);
-        std::vector<uint32_t> out(static_cast<size_t>(avail));
-        std::vector<uint8_t> outLast(static_cast<size_t>(avail));
-        int got = a.pop(h, outStream, out.data(), outLast.data(), static_cast<int>(avail));
-        auto t3 = Clock::now();
-        int lasts = 0;
-        for (int i = 0; i < got; ++i) lasts += outLast[i];
-        std::printf("round %zu %d %lld %lld %lld %lld %d %llu %d\n", round, pct, static_cast<long long>(cycles),
-                    static_cast<long long>(ns(t0, t1)), static_cast<long long>(ns(t1, t2)),
-                    static_cast<long long>(ns(t2, t3)), got,
-                    static_cast<unsigned long long>(hash(out.data(), static_cast<size_t>(got))), lasts);
-    }
-    a.destroy(h);
     return 0;
 }
