@@ -44,6 +44,45 @@ public final class CrossSimulation {
         return new Stimulus(inputs, rows);
     }
 
+    /** Sets a cycle's inputs on the Verilator model; it may eval and peek to react to the design's readies. */
+    @FunctionalInterface
+    public interface CycleDriver {
+        /** Drives the inputs of {@code cycle}; returns false when the run is over. */
+        boolean drive(int cycle, SimInstance sim);
+    }
+
+    /** The inputs a reactive driver applied, cycle by cycle, and the outputs Verilator gave. */
+    public record Recording(Stimulus stimulus, List<String> verilator) {}
+
+    /**
+     * Runs a reactive driver on Verilator and records every input it applied, so the very same
+     * sequence can be replayed on Icarus: if the two simulators agree, the replay is faithful.
+     */
+    public static Recording record(SimInstance sim, RtlSource source, int maxCycles, CycleDriver driver) {
+        List<PortSpec> inputs = source.ports().stream().filter(p -> p.input() && !p.name().equals("clk")).toList();
+        List<PortSpec> outputs = outputs(source);
+        List<BigInteger[]> rows = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
+        for (int c = 0; c < maxCycles && driver.drive(c, sim); c++) {
+            BigInteger[] row = new BigInteger[inputs.size()];
+            for (int i = 0; i < row.length; i++) {
+                row[i] = read(sim, inputs.get(i));
+            }
+            rows.add(row);
+            sim.step(1);
+            List<String> values = new ArrayList<>();
+            for (PortSpec p : outputs) {
+                values.add(hex(read(sim, p), p.width()));
+            }
+            lines.add(String.join("_", values));
+        }
+        return new Recording(new Stimulus(inputs, rows), lines);
+    }
+
+    private static BigInteger read(SimInstance sim, PortSpec p) {
+        return p.width() <= 64 ? new BigInteger(Long.toUnsignedString(sim.peek(p.name()))) : fromWords(sim.peekWide(p.name()));
+    }
+
     /** One line per cycle: every output in hex, separated by '_', sampled after the clock edge. */
     public static List<String> verilator(SimInstance sim, RtlSource source, Stimulus stimulus) {
         List<PortSpec> outputs = outputs(source);
@@ -60,9 +99,7 @@ public final class CrossSimulation {
             sim.step(1);
             List<String> values = new ArrayList<>();
             for (PortSpec p : outputs) {
-                BigInteger v = p.width() <= 64 ? new BigInteger(Long.toUnsignedString(sim.peek(p.name())))
-                        : fromWords(sim.peekWide(p.name()));
-                values.add(hex(v, p.width()));
+                values.add(hex(read(sim, p), p.width()));
             }
             lines.add(String.join("_", values));
         }

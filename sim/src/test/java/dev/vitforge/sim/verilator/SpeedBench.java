@@ -151,7 +151,7 @@ class SpeedBench {
             say("  %-28s %11.1f ms %11.1f ms %+9.0f%%%n", "pop", j.pop() / 1e6, c.pop() / 1e6, overhead(j.pop(), c.pop()));
             say("  %-28s %11.1f ms %11.1f ms %+9.0f%%%n", "push+run+pop", j.total() / 1e6, c.total() / 1e6, overhead(j.total(), c.total()));
             say("  %-28s %14s %14s%n", "end-to-end cycles/s", mps(j.cycles(), j.total()), mps(c.cycles(), c.total()));
-            say("  %-28s %40.0f%%%n", "push+run+pop, median of pairs", pairedMedian(java.rounds, cpp.rounds, pct));
+            say("  %-28s %14s %14s %+9.0f%%%n", "push+run+pop, median of pairs", "", "", pairedMedian(java.rounds, cpp.rounds, pct));
         }
         say("per cycle, N = %,d:%n", N);
         say("  %-28s %14s %14s %+9.0f%%%n", "step(1)+poke+peek", mps(N, java.step1), mps(N, cpp.step1), overhead(java.step1, cpp.step1));
