@@ -11,6 +11,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.vitforge.hwgen.gemm.GemmConfig;
+import dev.vitforge.hwgen.gemm.GemmEngine;
 import dev.vitforge.hwgen.gen.Examples;
 import dev.vitforge.hwgen.ir.Design;
 import dev.vitforge.sim.tb.Seeds;
@@ -26,7 +28,9 @@ import dev.vitforge.sim.verilator.VerilatorModel;
 class EmittedDesignsTest {
 
     static Stream<Design> designs() {
-        return Examples.all().stream();
+        // The GEMM engine at a small size: two lanes, a non-power-of-two K, every feature present.
+        Design gemm = GemmEngine.design(GemmConfig.of(8, 4, 2, 20, 9, 3));
+        return Stream.concat(Examples.all().stream(), Stream.of(gemm));
     }
 
     private static Path work(Design d, String what) {
