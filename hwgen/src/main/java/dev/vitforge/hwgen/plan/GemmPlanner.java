@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 import dev.vitforge.hwgen.gemm.GemmConfig;
+import dev.vitforge.hwgen.gemm.GemmCycleModel;
+import dev.vitforge.hwgen.gemm.GemmSchedule;
 
 /**
  * Sizes one GEMM engine for a set of layers on a board. The rules, in the order they bind:
@@ -12,10 +14,11 @@ import dev.vitforge.hwgen.gemm.GemmConfig;
  *   <li>block size: the masks' (all layers must agree);</li>
  *   <li>row tile: 8 or 16 tokens, whichever pads the layers' token counts least (ties: 16,
  *       which streams the weights half as often);</li>
- *   <li>lanes: the fewest of (a) DSPs: 80% of the board's, two int8 MACs per DSP48E2,
- *       (b) memory: every lane streams B weight bytes per cycle, 80% of the board's bandwidth
- *       at its clock, (c) balance: at least four block-columns per lane in the narrowest layer,
- *       so longest-first scheduling can even the lanes out;</li>
+ *   <li>lanes: at most what (a) the DSPs allow: 80% of the board's, two int8 MACs per DSP48E2,
+ *       and (b) the memory allows: every lane streams B weight bytes per cycle, 80% of the
+ *       board's bandwidth at its clock; within that, the fewest lanes whose predicted cycles
+ *       over all the layers come within 2% of the fastest (narrow layers leave extra lanes idle,
+ *       so more lanes stop paying at some point);</li>
  *   <li>maxK, maxM, maxColumns: the layers' largest (they size the X buffer and counters).</li>
  * </ul>
  */
@@ -45,7 +48,6 @@ public final class GemmPlanner {
         int maxM = 0;
         int maxK = 0;
         int maxColumns = 0;
-        int minColumns = Integer.MAX_VALUE;
         for (GemmLayer l : layers) {
             tokens += l.m();
             padded8 += (l.m() + 7) / 8 * 8L;
@@ -54,7 +56,6 @@ public final class GemmPlanner {
             maxK = Math.max(maxK, l.k());
             int columns = l.mask().outputBlocks();
             maxColumns = Math.max(maxColumns, columns);
-            minColumns = Math.min(minColumns, columns);
         }
         int rowTile = padded16 <= padded8 ? 16 : 8;
         why.put("row tile", String.format("%d tokens: 8-row tiles leave %.1f%% of rows idle, 16-row tiles %.1f%%",
@@ -63,14 +64,30 @@ public final class GemmPlanner {
         int perLane = rowTile * b;
         int dspLanes = Math.max(1, (int) (0.8 * board.dsp() * 2 / perLane));
         int memoryLanes = Math.max(1, (int) (0.8 * board.memoryBytesPerCycle() / b));
-        int balanceLanes = Math.max(1, minColumns / 4);
-        int lanes = Math.min(dspLanes, Math.min(memoryLanes, balanceLanes));
-        String binding = lanes == memoryLanes ? "memory" : lanes == dspLanes ? "DSPs" : "balance";
-        why.put("lanes", String.format("%d, bound by %s: DSPs allow %d (%d x 80%% x 2 MACs / %d per lane), memory %d "
-                        + "(%.0f B/cycle x 80%% / %d B per lane), balance %d (%d block-columns / 4)",
-                lanes, binding, dspLanes, board.dsp(), perLane, memoryLanes, board.memoryBytesPerCycle(), b,
-                balanceLanes, minColumns));
-        why.put("max k", "the widest layer input, " + maxK + " (X buffer: 2 x " + Integer.highestOneBit(Math.max(1, maxK - 1)) * 2 + " words)");
+        int upper = Math.min(dspLanes, memoryLanes);
+        long[] total = new long[upper + 1];
+        long best = Long.MAX_VALUE;
+        int fastest = 1;
+        for (int lanes = 1; lanes <= upper; lanes++) {
+            GemmConfig candidate = new GemmConfig(b, rowTile, lanes, maxK, maxM, maxColumns, Map.of());
+            for (GemmLayer l : layers) {
+                int[] beats = GemmCycleModel.beatsPerColumn(l.mask(), l.k());
+                total[lanes] += GemmCycleModel.cycles(candidate, GemmSchedule.balance(beats, lanes), beats, l.m(), l.k());
+            }
+            if (total[lanes] < best) {
+                best = total[lanes];
+                fastest = lanes;
+            }
+        }
+        int lanes = 1;
+        while (total[lanes] > best * 1.02) {
+            lanes++;
+        }
+        why.put("lanes", String.format("%d: DSPs allow %d (%d x 80%% x 2 MACs / %d per lane), memory %d (%.0f B/cycle "
+                        + "x 80%% / %d B per lane); %d lanes predict %d cycles over the layers, the fastest (%d lanes) %d",
+                lanes, dspLanes, board.dsp(), perLane, memoryLanes, board.memoryBytesPerCycle(), b, lanes,
+                total[lanes], fastest, best));
+        why.put("max k", "the widest layer input, " + maxK + " (the X buffer holds two tiles of it)");
         why.put("max m", "the most tokens, " + maxM);
         why.put("max columns", "the most block-columns of a layer, " + maxColumns + " (one lane may get them all)");
         return new GemmConfig(b, rowTile, lanes, maxK, maxM, maxColumns, why);

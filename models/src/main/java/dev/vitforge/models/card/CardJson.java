@@ -40,7 +40,7 @@ final class CardJson {
             }
             return root;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
-            throw new TensorFormatException(source, "not well-formed JSON: " + firstLine(e.getMessage()), e);
+            throw new TensorFormatException(source, "not well-formed JSON: " + syntaxError(e), e);
         }
     }
 
@@ -95,6 +95,20 @@ final class CardJson {
         }
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /**
+     * Gson's syntax messages advise relaxing the reader's strictness, which a card's author cannot
+     * do and should not want; keep only where the error is.
+     */
+    static String syntaxError(Exception e) {
+        String msg = firstLine(e.getMessage());
+        int advice = msg.indexOf("Use JsonReader.setStrictness");
+        if (advice >= 0) {
+            int at = msg.indexOf(" at line ", advice);
+            return "syntax error" + (at < 0 ? "" : msg.substring(at));
+        }
+        return msg;
     }
 
     /** A short spelling of a JSON value for messages, e.g. {@code "192"} or {@code [1, 2]}. */

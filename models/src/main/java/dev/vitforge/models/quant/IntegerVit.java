@@ -6,7 +6,6 @@ import dev.vitforge.models.reference.FloatVit;
 import dev.vitforge.models.reference.ForwardResult;
 import dev.vitforge.models.reference.Params;
 import dev.vitforge.models.tensor.Float32Tensor;
-import dev.vitforge.models.tensor.Int32Tensor;
 import dev.vitforge.models.tensor.Int8Tensor;
 import java.util.List;
 import java.util.function.Function;

@@ -63,13 +63,23 @@ record SafeTensorsHeader(List<Entry> entries, Map<String, String> metadata) {
                 throw new TensorFormatException(source, "header is not well-formed JSON: data after the top-level object");
             }
         } catch (IOException | IllegalStateException | NumberFormatException e) {
-            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            int nl = msg.indexOf('\n');
-            throw new TensorFormatException(source, "header is not well-formed JSON: "
-                    + (nl < 0 ? msg : msg.substring(0, nl)), e);
+            throw new TensorFormatException(source, "header is not well-formed JSON: " + syntaxError(e), e);
         }
         checkLayout(entries, dataLength, source);
         return new SafeTensorsHeader(List.copyOf(entries), metadata);
+    }
+
+    /** Gson's first message line, minus its advice to relax strictness (a file's author cannot act on it). */
+    private static String syntaxError(Exception e) {
+        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int nl = msg.indexOf('\n');
+        msg = nl < 0 ? msg : msg.substring(0, nl);
+        int advice = msg.indexOf("Use JsonReader.setStrictness");
+        if (advice >= 0) {
+            int at = msg.indexOf(" at line ", advice);
+            return "syntax error" + (at < 0 ? "" : msg.substring(at));
+        }
+        return msg;
     }
 
     private static void readMetadata(JsonReader r, Map<String, String> metadata, String source) throws IOException {

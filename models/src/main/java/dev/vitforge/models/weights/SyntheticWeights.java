@@ -3,6 +3,7 @@ package dev.vitforge.models.weights;
 import dev.vitforge.models.card.Architecture;
 import dev.vitforge.models.card.PrunedLayer;
 import dev.vitforge.models.card.Selector;
+import dev.vitforge.models.card.WeightsSource;
 import dev.vitforge.models.sparse.BlockMask;
 import dev.vitforge.models.tensor.Float32Tensor;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Deterministic stand-in weights for a card that says {@code synthetic:SEED}: every tensor of
@@ -50,8 +51,9 @@ public final class SyntheticWeights {
         for (PrunedLayer l : PrunedLayer.all(a)) {
             pruned.put(l.weightName(), l);
         }
-        Map<String, Float32Tensor> tensors = new TreeMap<>();
-        for (Map.Entry<String, int[]> e : DeitLayout.expectedShapes(a, selectors).entrySet()) {
+        // Tensors are independent (own PRNG each), so they are drawn in parallel without changing a bit.
+        Map<String, Float32Tensor> tensors = new ConcurrentHashMap<>();
+        DeitLayout.expectedShapes(a, selectors).entrySet().parallelStream().forEach(e -> {
             String name = e.getKey();
             int[] shape = e.getValue();
             float[] data = values(name, shape, new SplittableRandom(mix(seed, name)));
@@ -62,16 +64,20 @@ public final class SyntheticWeights {
                 applyMask(data, layer.outFeatures(), layer.inFeatures(), mask);
             }
             tensors.put(name, new Float32Tensor(shape, data));
-        }
-        return new Weights(WeightsSourceName.of(seed), tensors);
+        });
+        return new Weights(new WeightsSource.Synthetic(seed).spelling(), tensors);
     }
 
     /** Zeroes every weight of W [n x k] (row-major in {@code w}) outside the mask's kept blocks. */
     static void applyMask(float[] w, int n, int k, BlockMask mask) {
+        mask.requireFits(n, k);
         int b = mask.blockSize();
+        int cols = mask.inputBlocks();
+        boolean[] kept = mask.kept();
         for (int r = 0; r < n; r++) {
+            int row = (r / b) * cols;
             for (int c = 0; c < k; c++) {
-                if (!mask.isKept(r / b, c / b)) {
+                if (!kept[row + c / b]) {
                     w[r * k + c] = 0f;
                 }
             }
@@ -156,16 +162,6 @@ public final class SyntheticWeights {
             spare = v * m;
             hasSpare = true;
             return u * m;
-        }
-    }
-
-    /** The source name of synthetic weights, matching the card's spelling. */
-    static final class WeightsSourceName {
-        private WeightsSourceName() {
-        }
-
-        static String of(long seed) {
-            return "synthetic:" + seed;
         }
     }
 }

@@ -1,0 +1,120 @@
+package dev.vitforge.hwgen.plan;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+import dev.vitforge.hwgen.gemm.GemmConfig;
+import dev.vitforge.hwgen.gemm.GemmCycleModel;
+import dev.vitforge.hwgen.gemm.GemmSchedule;
+import dev.vitforge.models.card.Architecture;
+import dev.vitforge.models.card.Selector;
+import dev.vitforge.models.sparse.BlockMask;
+
+/**
+ * The hardware plan of a whole model on a board: one GEMM engine sized for every matrix product
+ * of the forward pass (sized for the worst-case token count), and per product the expected
+ * token count after the selectors, the cycles the engine's model predicts, and the bytes that
+ * stream. Weights stream for every row tile (nothing but the X tile stays on chip), so a
+ * layer's weight traffic is its non-zero blocks times the tiles.
+ */
+public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, int[] tokensPerBlock) {
+
+    /** One matrix product: Y[m x n] = X[m x k] W^T, {@code count} times (once per head for attention). */
+    public record LayerPlan(String name, int m, int k, int n, int count, int nonzeroBlocks, int totalBlocks,
+                            long usefulMacs, long cycles, long weightBytes, long activationBytes) {
+        public double density() {
+            return totalBlocks == 0 ? 1.0 : (double) nonzeroBlocks / totalBlocks;
+        }
+    }
+
+    public long predictedGemmCycles() {
+        return layers.stream().mapToLong(l -> l.cycles() * l.count()).sum();
+    }
+
+    public long usefulMacs() {
+        return layers.stream().mapToLong(l -> l.usefulMacs() * l.count()).sum();
+    }
+
+    public double latencyMs() {
+        return predictedGemmCycles() / (board.clockMhz() * 1e3);
+    }
+
+    /**
+     * Expected tokens entering each block: 197 for DeiT until the first selector, then CLS, the
+     * kept patches (keep ratio of all patches, rounded) and the package token.
+     */
+    public static int[] tokens(Architecture a, List<Selector> selectors) {
+        int[] tokens = new int[a.depth()];
+        int current = a.tokens();
+        for (int i = 0; i < a.depth(); i++) {
+            for (Selector s : selectors) {
+                if (s.beforeBlock() == i) {
+                    current = 1 + (int) Math.round(s.keepRatio() * a.patches()) + 1;
+                }
+            }
+            tokens[i] = current;
+        }
+        return tokens;
+    }
+
+    /** How a product's sizes follow the token count: rows, and for attention also its n or k. */
+    private enum Tokens { NONE, ROWS, ROWS_AND_N, ROWS_AND_K }
+
+    private record Product(String name, int m, int k, int n, int count, BlockMask mask, Tokens tokens) {}
+
+    public static ModelPlan plan(Architecture a, List<Selector> selectors, Function<String, BlockMask> masks,
+                                 int blockSize, Board board) {
+        int[] tokens = tokens(a, selectors);
+        int worst = a.tokens() + (selectors.isEmpty() ? 0 : 1);
+        int d = a.embedDim();
+        int hd = a.headDim();
+        int patchK = a.inChans() * a.patchSize() * a.patchSize();
+        List<Product> products = new ArrayList<>();
+        products.add(new Product("patch_embed.proj", a.patches(), patchK, d, 1, BlockMask.full(blockSize, d, patchK),
+                Tokens.NONE));
+        for (int i = 0; i < a.depth(); i++) {
+            int t = tokens[i];
+            String b = "blocks." + i + ".";
+            products.add(linear(masks, b + "attn.qkv", t, d, 3 * d, blockSize));
+            products.add(new Product(b + "attn.q@k", t, hd, t, a.numHeads(), BlockMask.full(blockSize, t, hd),
+                    Tokens.ROWS_AND_N));
+            products.add(new Product(b + "attn.a@v", t, t, hd, a.numHeads(), BlockMask.full(blockSize, hd, t),
+                    Tokens.ROWS_AND_K));
+            products.add(linear(masks, b + "attn.proj", t, d, d, blockSize));
+            products.add(linear(masks, b + "mlp.fc1", t, d, a.hiddenDim(), blockSize));
+            products.add(linear(masks, b + "mlp.fc2", t, a.hiddenDim(), d, blockSize));
+        }
+        products.add(new Product("head", 1, d, a.numClasses(), 1, BlockMask.full(blockSize, a.numClasses(), d),
+                Tokens.NONE));
+
+        // Size the engine for the worst case: every token kept (and the package token present).
+        List<GemmLayer> sizing = new ArrayList<>();
+        for (Product p : products) {
+            int m = p.tokens() == Tokens.NONE ? p.m() : worst;
+            int n = p.tokens() == Tokens.ROWS_AND_N ? worst : p.n();
+            int k = p.tokens() == Tokens.ROWS_AND_K ? worst : p.k();
+            BlockMask mask = p.tokens() == Tokens.ROWS_AND_N || p.tokens() == Tokens.ROWS_AND_K
+                    ? BlockMask.full(blockSize, n, k) : p.mask();
+            sizing.add(new GemmLayer(p.name(), m, k, n, mask));
+        }
+        GemmConfig engine = GemmPlanner.plan(sizing, board);
+
+        List<LayerPlan> plans = new ArrayList<>();
+        for (Product p : products) {
+            int[] beats = GemmCycleModel.beatsPerColumn(p.mask(), p.k());
+            long cycles = GemmCycleModel.cycles(engine, GemmSchedule.balance(beats, engine.lanes()), beats, p.m(), p.k());
+            long weightBytes = (long) p.mask().nonzeroBlocks() * blockSize * blockSize * engine.tiles(p.m());
+            long activationBytes = (long) engine.tiles(p.m()) * engine.rowTile() * p.k() + 4L * p.m() * p.n();
+            plans.add(new LayerPlan(p.name(), p.m(), p.k(), p.n(), p.count(), p.mask().nonzeroBlocks(),
+                    p.mask().outputBlocks() * p.mask().inputBlocks(), p.mask().usefulMacs(p.m(), p.n(), p.k()), cycles,
+                    weightBytes, activationBytes));
+        }
+        return new ModelPlan(board, engine, plans, tokens);
+    }
+
+    private static Product linear(Function<String, BlockMask> masks, String name, int m, int k, int n, int blockSize) {
+        BlockMask mask = masks.apply(name);
+        return new Product(name, m, k, n, 1, mask == null ? BlockMask.full(blockSize, n, k) : mask, Tokens.ROWS);
+    }
+}
