@@ -1,0 +1,127 @@
+package dev.vitforge.host.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import dev.vitforge.hwgen.gemm.GemmConfig;
+import dev.vitforge.hwgen.plan.Board;
+import dev.vitforge.hwgen.plan.ModelPlan;
+import dev.vitforge.models.weights.PrunedModel;
+import dev.vitforge.models.weights.PrunedModels;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./vitforge plan}: the hardware plan of a model card on a board, as a readable table
+ * (every size beside what chose it, then every matrix product with its predicted cycles) and,
+ * with {@code --json}, as JSON with {@code predicted_gemm_cycles} for one image.
+ */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = "Size the hardware for a model card on a board and predict its cycles.")
+final class PlanCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "CARD.json")
+    Path model;
+
+    @Option(names = "--board", defaultValue = Board.DEFAULT, description = "board profile (default: ${DEFAULT-VALUE})")
+    String board;
+
+    @Option(names = "--json", paramLabel = "PLAN.json", description = "write the plan as JSON")
+    Path json;
+
+    @Override
+    public Integer call() {
+        Board target = Board.named(board);
+        PrunedModel m = PrunedModels.load(model);
+        ModelPlan plan = ModelPlan.plan(m.architecture(), m.selectors(), m.masks()::get, m.blockSize(), target);
+        GemmConfig e = plan.engine();
+
+        System.out.printf("%s on %s (%s, %d MHz)%n%n", m.name(), target.name(), target.part(), target.clockMhz());
+        System.out.printf("GEMM engine: %d lane(s) x %d x %d int8 multipliers = %d MACs/cycle%n", e.lanes(), e.rowTile(),
+                e.blockSize(), e.multipliers());
+        System.out.printf("  %-12s %-8s %s%n", "size", "value", "why");
+        row("block size", e.blockSize(), e.reasons().get("block size"));
+        row("row tile", e.rowTile(), e.reasons().get("row tile"));
+        row("lanes", e.lanes(), e.reasons().get("lanes"));
+        row("max k", e.maxK(), e.reasons().get("max k"));
+        row("max m", e.maxM(), e.reasons().get("max m"));
+        row("max columns", e.maxColumns(), e.reasons().get("max columns"));
+        row("k index", e.kWidth() + " bit", "indexes max k");
+        row("X buffer", 2 * e.bufferHalfDepth() + " x " + e.xBeatWidth() + " bit",
+                "two row tiles of max k, double-buffered so the next tile loads while this one computes");
+        row("counters", e.tileWidth() + "/" + e.columnWidth() + " bit", "tiles of max m / block-columns of max columns");
+        System.out.printf("%ntokens per block: %s%n", java.util.Arrays.toString(plan.tokensPerBlock()));
+        System.out.printf("%n  %-22s %5s %5s %5s %4s %7s %12s %12s %10s%n", "product", "m", "k", "n", "x", "density",
+                "cycles", "weights B", "util");
+        for (ModelPlan.LayerPlan l : plan.layers()) {
+            double util = l.cycles() == 0 ? 0 : (double) l.usefulMacs() / ((double) l.cycles() * e.multipliers());
+            System.out.printf("  %-22s %5d %5d %5d %4d %7.2f %12d %12d %10.3f%n", l.name(), l.m(), l.k(), l.n(),
+                    l.count(), l.density(), l.cycles() * l.count(), l.weightBytes() * l.count(), util);
+        }
+        double bound = (double) plan.usefulMacs() / e.multipliers();
+        System.out.printf("%npredicted GEMM cycles per image: %d (compute bound %.0f, %.1f%%), %.3f ms at %d MHz%n",
+                plan.predictedGemmCycles(), bound, 100 * bound / plan.predictedGemmCycles(), plan.latencyMs(),
+                target.clockMhz());
+
+        if (json != null) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("model", m.name());
+            out.put("board", target.name());
+            out.put("part", target.part());
+            out.put("clock_mhz", target.clockMhz());
+            out.put("predicted_gemm_cycles", plan.predictedGemmCycles());
+            out.put("predicted_latency_ms", plan.latencyMs());
+            out.put("useful_macs", plan.usefulMacs());
+            out.put("compute_bound_cycles", (long) Math.ceil(bound));
+            Map<String, Object> sizes = new LinkedHashMap<>();
+            sizes.put("block_size", size(e.blockSize(), e.reasons().get("block size")));
+            sizes.put("row_tile", size(e.rowTile(), e.reasons().get("row tile")));
+            sizes.put("lanes", size(e.lanes(), e.reasons().get("lanes")));
+            sizes.put("multipliers", size(e.multipliers(), "lanes x row tile x block size"));
+            sizes.put("max_k", size(e.maxK(), e.reasons().get("max k")));
+            sizes.put("max_m", size(e.maxM(), e.reasons().get("max m")));
+            sizes.put("max_columns", size(e.maxColumns(), e.reasons().get("max columns")));
+            sizes.put("k_index_bits", size(e.kWidth(), "indexes max k"));
+            sizes.put("x_buffer_words", size(2 * e.bufferHalfDepth(), "two row tiles of max k"));
+            sizes.put("tile_counter_bits", size(e.tileWidth(), "tiles of max m"));
+            sizes.put("column_counter_bits", size(e.columnWidth(), "block-columns of max columns"));
+            out.put("engine", sizes);
+            out.put("tokens_per_block", plan.tokensPerBlock());
+            List<Map<String, Object>> layers = new ArrayList<>();
+            for (ModelPlan.LayerPlan l : plan.layers()) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("name", l.name());
+                r.put("m", l.m());
+                r.put("k", l.k());
+                r.put("n", l.n());
+                r.put("count", l.count());
+                r.put("nonzero_blocks", l.nonzeroBlocks());
+                r.put("total_blocks", l.totalBlocks());
+                r.put("useful_macs", l.usefulMacs() * l.count());
+                r.put("predicted_cycles", l.cycles() * l.count());
+                r.put("weight_bytes_streamed", l.weightBytes() * l.count());
+                r.put("activation_bytes", l.activationBytes() * l.count());
+                r.put("on_chip", "one X row tile (double-buffered); weights and Y stream");
+                layers.add(r);
+            }
+            out.put("layers", layers);
+            AtomicFiles.writeJson(json, out);
+        }
+        return 0;
+    }
+
+    private static void row(String name, Object value, String why) {
+        System.out.printf("  %-12s %-8s %s%n", name, value, why);
+    }
+
+    private static Map<String, Object> size(Object value, String why) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("value", value);
+        m.put("why", why);
+        return m;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.vitforge.host.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+/** The plan command on the zoo's DeiT-T card: JSON keys, sizes with reasons, bad input. */
+class PlanCommandTest {
+    @TempDir
+    Path dir;
+
+    private static final Path ZOO = Path.of("..", "models", "zoo");
+
+    private static String[] err(String... args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true));
+        try {
+            int code = Main.run(args);
+            return new String[] {String.valueOf(code), err.toString()};
+        } finally {
+            System.setErr(saved);
+        }
+    }
+
+    @Test
+    void writesPredictedCyclesAndEverySizeWithItsReason() throws IOException {
+        Path json = dir.resolve("plan.json");
+        String[] r = err("plan", "--model", ZOO.resolve("deit-tiny-b16-s50-k70.json").toString(), "--json", json.toString());
+        assertEquals("0", r[0], r[1]);
+        JsonObject plan = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        long cycles = plan.get("predicted_gemm_cycles").getAsLong();
+        long bound = plan.get("compute_bound_cycles").getAsLong();
+        assertTrue(cycles >= bound && cycles < 1.5 * bound, cycles + " vs bound " + bound);
+        JsonObject engine = plan.getAsJsonObject("engine");
+        for (String size : new String[] {"block_size", "row_tile", "lanes", "max_k", "max_m", "max_columns"}) {
+            assertTrue(engine.getAsJsonObject(size).has("why"), size);
+        }
+        long sum = 0;
+        for (var layer : plan.getAsJsonArray("layers")) {
+            sum += layer.getAsJsonObject().get("predicted_cycles").getAsLong();
+        }
+        assertEquals(cycles, sum);
+    }
+
+    @Test
+    void badInputIsOneLineAndWritesNothing() throws IOException {
+        Files.writeString(dir.resolve("broken.json"), "{\"name\": ");
+        Path json = dir.resolve("plan.json");
+        String[][] cases = {
+                {"plan", "--model", dir.resolve("missing.json").toString(), "--json", json.toString()},
+                {"plan", "--model", dir.resolve("broken.json").toString(), "--json", json.toString()},
+                {"plan", "--model", ZOO.resolve("deit-tiny-b16-s50-k70.json").toString(), "--board", "zcu1",
+                        "--json", json.toString()},
+        };
+        for (String[] c : cases) {
+            String[] r = err(c);
+            assertFalse(r[0].equals("0"), String.join(" ", c));
+            assertEquals(1, r[1].strip().lines().count(), r[1]);
+            assertTrue(r[1].startsWith("vitforge plan: "), r[1]);
+            assertFalse(Files.exists(json));
+        }
+    }
+}
