@@ -9,7 +9,9 @@ import java.util.concurrent.Callable;
 
 import dev.vitforge.hwgen.gemm.GemmConfig;
 import dev.vitforge.hwgen.plan.Board;
+import dev.vitforge.hwgen.plan.KeepSchedule;
 import dev.vitforge.hwgen.plan.ModelPlan;
+import dev.vitforge.models.card.Selector;
 import dev.vitforge.models.weights.PrunedModel;
 import dev.vitforge.models.weights.PrunedModels;
 import picocli.CommandLine.Command;
@@ -21,7 +23,8 @@ import picocli.CommandLine.Option;
  * with {@code --json}, as JSON with {@code predicted_gemm_cycles} for one image.
  */
 @Command(name = "plan", mixinStandardHelpOptions = true,
-        description = "Size the hardware for a model card on a board and predict its cycles.")
+        description = "Size the hardware for a model card on a board and predict its cycles; "
+                + "with --latency-ms, choose the selectors' keep ratios.")
 final class PlanCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "CARD.json")
@@ -33,11 +36,18 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "PLAN.json", description = "write the plan as JSON")
     Path json;
 
+    @Option(names = "--latency-ms", paramLabel = "MS",
+            description = "choose the selectors' keep ratios to meet this predicted latency (SPViT's computation-aware schedule)")
+    Double latencyMs;
+
     @Override
     public Integer call() {
         Board target = Board.named(board);
         PrunedModel m = PrunedModels.load(model);
-        ModelPlan plan = ModelPlan.plan(m.architecture(), m.selectors(), m.masks()::get, m.blockSize(), target);
+        KeepSchedule.Result schedule = latencyMs == null ? null
+                : KeepSchedule.search(m.architecture(), m.selectors(), m.masks()::get, m.blockSize(), target, latencyMs);
+        List<Selector> selectors = schedule == null ? m.selectors() : schedule.chosen().selectors();
+        ModelPlan plan = ModelPlan.plan(m.architecture(), selectors, m.masks()::get, m.blockSize(), target);
         GemmConfig e = plan.engine();
 
         System.out.printf("%s on %s (%s, %d MHz)%n%n", m.name(), target.name(), target.part(), target.clockMhz());
@@ -66,6 +76,18 @@ final class PlanCommand implements Callable<Integer> {
         System.out.printf("%npredicted GEMM cycles per image: %d (compute bound %.0f, %.1f%%), %.3f ms at %d MHz%n",
                 plan.predictedGemmCycles(), bound, 100 * bound / plan.predictedGemmCycles(), plan.latencyMs(),
                 target.clockMhz());
+
+        if (schedule != null) {
+            System.out.printf("%nkeep schedule for %.3f ms: r = %.2f, keep ratios %s, predicted %.3f ms%n",
+                    schedule.targetMs(), schedule.chosen().base(), ratios(schedule.chosen()), schedule.chosen().latencyMs());
+            System.out.printf("  %-5s %-24s %12s %10s%n", "r", "keep ratios", "cycles", "ms");
+            for (KeepSchedule.Candidate c : schedule.candidates()) {
+                if (Math.round(c.base() * 100) % 5 == 0 || c == schedule.chosen()) {
+                    System.out.printf("  %-5.2f %-24s %12d %10.3f%s%n", c.base(), ratios(c), c.cycles(), c.latencyMs(),
+                            c == schedule.chosen() ? "  <- chosen" : "");
+                }
+            }
+        }
 
         if (json != null) {
             Map<String, Object> out = new LinkedHashMap<>();
@@ -109,9 +131,30 @@ final class PlanCommand implements Callable<Integer> {
                 layers.add(r);
             }
             out.put("layers", layers);
+            if (schedule != null) {
+                Map<String, Object> keep = new LinkedHashMap<>();
+                keep.put("target_ms", schedule.targetMs());
+                keep.put("base", schedule.chosen().base());
+                keep.put("keep_ratios", schedule.chosen().selectors().stream().map(Selector::keepRatio).toList());
+                keep.put("predicted_ms", schedule.chosen().latencyMs());
+                List<Map<String, Object>> all = new ArrayList<>();
+                for (KeepSchedule.Candidate c : schedule.candidates()) {
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("base", c.base());
+                    r.put("predicted_cycles", c.cycles());
+                    r.put("predicted_ms", c.latencyMs());
+                    all.add(r);
+                }
+                keep.put("candidates", all);
+                out.put("keep_schedule", keep);
+            }
             AtomicFiles.writeJson(json, out);
         }
         return 0;
+    }
+
+    private static String ratios(KeepSchedule.Candidate c) {
+        return c.selectors().stream().map(s -> String.format("%.3f", s.keepRatio())).toList().toString();
     }
 
     private static void row(String name, Object value, String why) {

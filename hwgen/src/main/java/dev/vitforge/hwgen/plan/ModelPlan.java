@@ -65,6 +65,12 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
 
     public static ModelPlan plan(Architecture a, List<Selector> selectors, Function<String, BlockMask> masks,
                                  int blockSize, Board board) {
+        return plan(a, selectors, masks, blockSize, board, null);
+    }
+
+    /** As above, on a given engine (null: size one); the keep-ratio search holds the engine fixed. */
+    public static ModelPlan plan(Architecture a, List<Selector> selectors, Function<String, BlockMask> masks,
+                                 int blockSize, Board board, GemmConfig fixedEngine) {
         int[] tokens = tokens(a, selectors);
         int worst = a.tokens() + (selectors.isEmpty() ? 0 : 1);
         int d = a.embedDim();
@@ -98,7 +104,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                     ? BlockMask.full(blockSize, n, k) : p.mask();
             sizing.add(new GemmLayer(p.name(), m, k, n, mask));
         }
-        GemmConfig engine = GemmPlanner.plan(sizing, board);
+        GemmConfig engine = fixedEngine != null ? fixedEngine : GemmPlanner.plan(sizing, board);
 
         List<LayerPlan> plans = new ArrayList<>();
         for (Product p : products) {
