@@ -69,6 +69,27 @@ class ModelPlanTest {
     }
 
     @Test
+    void keepScheduleMeetsTheTargetWithTheMostTokens() {
+        Board board = Board.named("zcu102");
+        java.util.function.Function<String, BlockMask> half = name -> null; // dense layers: the plan uses full masks
+        KeepSchedule.Result r = KeepSchedule.search(DEIT_T, SELECTORS, half, 16, board, 6.0);
+        assertTrue(r.chosen().latencyMs() <= 6.0);
+        KeepSchedule.Candidate previous = null;
+        for (KeepSchedule.Candidate c : r.candidates()) {
+            if (c == r.chosen()) {
+                assertTrue(previous == null || previous.latencyMs() > 6.0, "a larger r also met the target");
+            }
+            if (previous != null) {
+                assertTrue(c.cycles() <= previous.cycles(), "keeping fewer tokens never costs more cycles");
+            }
+            previous = c;
+        }
+        assertEquals(3, r.chosen().selectors().size());
+        assertEquals(r.chosen().base() * r.chosen().base(), r.chosen().selectors().get(1).keepRatio(), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> KeepSchedule.search(DEIT_T, SELECTORS, half, 16, board, 0.01));
+    }
+
+    @Test
     void unknownBoardsAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Board.named("zcu999"));
         assertEquals("unknown board 'zcu999'; known boards: zcu102, zcu104, kv260, u50", e.getMessage());
