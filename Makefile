@@ -11,6 +11,7 @@ build: setup
 # The main job: the default design through generate, lint, simulate and report on the simulated board.
 run: build
 	./vitforge demo
+	./vitforge plan --model models/zoo/deit-tiny-b16-s50-k70.json --json out/plan.json
 
 test: setup
 	mvn -B test
