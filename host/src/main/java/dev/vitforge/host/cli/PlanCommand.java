@@ -11,6 +11,7 @@ import dev.vitforge.hwgen.gemm.GemmConfig;
 import dev.vitforge.hwgen.plan.Board;
 import dev.vitforge.hwgen.plan.KeepSchedule;
 import dev.vitforge.hwgen.plan.ModelPlan;
+import dev.vitforge.hwgen.plan.ResourceEstimate;
 import dev.vitforge.models.card.Selector;
 import dev.vitforge.models.weights.PrunedModel;
 import dev.vitforge.models.weights.PrunedModels;
@@ -64,6 +65,11 @@ final class PlanCommand implements Callable<Integer> {
         row("X buffer", 2 * e.bufferHalfDepth() + " x " + e.xBeatWidth() + " bit",
                 "two row tiles of max k, double-buffered so the next tile loads while this one computes");
         row("counters", e.tileWidth() + "/" + e.columnWidth() + " bit", "tiles of max m / block-columns of max columns");
+        ResourceEstimate estimate = ResourceEstimate.of(e);
+        System.out.printf("%nresources (estimate): %d DSP of %d, %d BRAM36 of %d, %d FF of %d, %d LUT of %d%s%n",
+                estimate.dsp(), target.dsp(), estimate.bram36(), target.bram36(), estimate.ff(), target.ff(),
+                estimate.lut(), target.lut(),
+                estimate.fits(target) ? "" : "  DOES NOT FIT");
         System.out.printf("%ntokens per block: %s%n", java.util.Arrays.toString(plan.tokensPerBlock()));
         System.out.printf("%n  %-22s %5s %5s %5s %4s %7s %12s %12s %10s%n", "product", "m", "k", "n", "x", "density",
                 "cycles", "weights B", "util");
@@ -112,6 +118,15 @@ final class PlanCommand implements Callable<Integer> {
             sizes.put("tile_counter_bits", size(e.tileWidth(), "tiles of max m"));
             sizes.put("column_counter_bits", size(e.columnWidth(), "block-columns of max columns"));
             out.put("engine", sizes);
+            ResourceEstimate res = ResourceEstimate.of(e);
+            Map<String, Object> resources = new LinkedHashMap<>();
+            resources.put("dsp", res.dsp());
+            resources.put("bram36", res.bram36());
+            resources.put("ff", res.ff());
+            resources.put("lut", res.lut());
+            resources.put("fits", res.fits(target));
+            resources.put("how", "analytic estimate: one DSP per multiplier, X buffer BRAM per lane, Yosys-calibrated LUTs");
+            out.put("resources", resources);
             out.put("tokens_per_block", plan.tokensPerBlock());
             List<Map<String, Object>> layers = new ArrayList<>();
             for (ModelPlan.LayerPlan l : plan.layers()) {

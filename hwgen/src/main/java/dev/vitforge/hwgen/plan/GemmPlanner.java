@@ -1,5 +1,6 @@
 package dev.vitforge.hwgen.plan;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,9 +13,10 @@ import dev.vitforge.hwgen.gemm.GemmSchedule;
  * Sizes one GEMM engine for a set of layers on a board. The rules, in the order they bind:
  * <ul>
  *   <li>block size: the masks' (all layers must agree);</li>
- *   <li>row tile: 8 or 16 tokens, whichever pads the layers' token counts least (ties: 16,
- *       which streams the weights half as often);</li>
- *   <li>lanes: at most what (a) the DSPs allow: 80% of the board's, two int8 MACs per DSP48E2,
+ *   <li>row tile: 8 or 16 tokens, chosen together with the lanes by predicted cycles (16 reuses
+ *       each streamed weight twice as often, 8 pads short token counts less);</li>
+ *   <li>lanes: at most what (a) the DSPs allow: 80% of the board's, one int8 MAC per DSP (what
+ *       the emitted RTL infers; packing two int8 products into one DSP48E2 is not done yet),
  *       and (b) the memory allows: every lane streams B weight bytes per cycle, 80% of the
  *       board's bandwidth at its clock; within that, the fewest lanes whose predicted cycles
  *       over all the layers come within 2% of the fastest (narrow layers leave extra lanes idle,
@@ -57,36 +59,43 @@ public final class GemmPlanner {
             int columns = l.mask().outputBlocks();
             maxColumns = Math.max(maxColumns, columns);
         }
-        int rowTile = padded16 <= padded8 ? 16 : 8;
-        why.put("row tile", String.format("%d tokens: 8-row tiles leave %.1f%% of rows idle, 16-row tiles %.1f%%",
-                rowTile, 100.0 * (padded8 - tokens) / padded8, 100.0 * (padded16 - tokens) / padded16));
-
-        int perLane = rowTile * b;
-        int dspLanes = Math.max(1, (int) (0.8 * board.dsp() * 2 / perLane));
+        // Every (row tile, lanes) pair within the DSP and memory bounds is costed with the cycle
+        // model; the fastest wins, then the fewest multipliers within 2% of it. A larger row tile
+        // reuses each streamed weight on more tokens (it matters when memory bounds the lanes)
+        // but pads short token counts more.
         int memoryLanes = Math.max(1, (int) (0.8 * board.memoryBytesPerCycle() / b));
-        int upper = Math.min(dspLanes, memoryLanes);
-        long[] total = new long[upper + 1];
         long best = Long.MAX_VALUE;
-        int fastest = 1;
-        for (int lanes = 1; lanes <= upper; lanes++) {
-            GemmConfig candidate = new GemmConfig(b, rowTile, lanes, maxK, maxM, maxColumns, Map.of());
-            for (GemmLayer l : layers) {
-                int[] beats = GemmCycleModel.beatsPerColumn(l.mask(), l.k());
-                total[lanes] += GemmCycleModel.cycles(candidate, GemmSchedule.balance(beats, lanes), beats, l.m(), l.k());
-            }
-            if (total[lanes] < best) {
-                best = total[lanes];
-                fastest = lanes;
+        List<long[]> candidates = new ArrayList<>(); // {rowTile, lanes, cycles, dspLanes}
+        for (int rowTile : new int[] {8, 16}) {
+            int dspLanes = Math.max(1, (int) (0.8 * board.dsp() / (rowTile * b)));
+            for (int lanes = 1; lanes <= Math.min(dspLanes, memoryLanes); lanes++) {
+                GemmConfig candidate = new GemmConfig(b, rowTile, lanes, maxK, maxM, maxColumns, Map.of());
+                long total = 0;
+                for (GemmLayer l : layers) {
+                    int[] beats = GemmCycleModel.beatsPerColumn(l.mask(), l.k());
+                    total += GemmCycleModel.cycles(candidate, GemmSchedule.balance(beats, lanes), beats, l.m(), l.k());
+                }
+                candidates.add(new long[] {rowTile, lanes, total, dspLanes});
+                best = Math.min(best, total);
             }
         }
-        int lanes = 1;
-        while (total[lanes] > best * 1.02) {
-            lanes++;
+        long[] chosen = null;
+        for (long[] c : candidates) {
+            boolean good = c[2] <= best * 1.02;
+            if (good && (chosen == null || c[0] * c[1] < chosen[0] * chosen[1]
+                    || c[0] * c[1] == chosen[0] * chosen[1] && c[2] < chosen[2])) {
+                chosen = c;
+            }
         }
-        why.put("lanes", String.format("%d: DSPs allow %d (%d x 80%% x 2 MACs / %d per lane), memory %d (%.0f B/cycle "
-                        + "x 80%% / %d B per lane); %d lanes predict %d cycles over the layers, the fastest (%d lanes) %d",
-                lanes, dspLanes, board.dsp(), perLane, memoryLanes, board.memoryBytesPerCycle(), b, lanes,
-                total[lanes], fastest, best));
+        int rowTile = (int) chosen[0];
+        int lanes = (int) chosen[1];
+        why.put("row tile", String.format("%d tokens: 8-row tiles leave %.1f%% of rows idle, 16-row tiles %.1f%%; "
+                        + "chosen with the lanes, by predicted cycles", rowTile, 100.0 * (padded8 - tokens) / padded8,
+                100.0 * (padded16 - tokens) / padded16));
+        why.put("lanes", String.format("%d: DSPs allow %d (%d x 80%% / %d MACs per lane), memory %d (%.0f B/cycle "
+                        + "x 80%% / %d B per lane); %d x %d-row lanes predict %d cycles over the layers, the fastest "
+                        + "choice %d: the fewest multipliers within 2%%", lanes, chosen[3], board.dsp(), rowTile * b,
+                memoryLanes, board.memoryBytesPerCycle(), b, lanes, rowTile, chosen[2], best));
         why.put("max k", "the widest layer input, " + maxK + " (the X buffer holds two tiles of it)");
         why.put("max m", "the most tokens, " + maxM);
         why.put("max columns", "the most block-columns of a layer, " + maxColumns + " (one lane may get them all)");
