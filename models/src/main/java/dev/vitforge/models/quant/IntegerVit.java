@@ -2,11 +2,14 @@ package dev.vitforge.models.quant;
 
 import dev.vitforge.models.card.Architecture;
 import dev.vitforge.models.card.Selector;
+import dev.vitforge.models.reference.ActivationObserver;
 import dev.vitforge.models.reference.FloatVit;
 import dev.vitforge.models.reference.ForwardResult;
 import dev.vitforge.models.reference.Params;
 import dev.vitforge.models.tensor.Float32Tensor;
 import dev.vitforge.models.tensor.Int8Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 
@@ -18,6 +21,12 @@ import java.util.function.Function;
  * <p>Scales: linear inputs per tensor from {@link Calibration} (max-abs / 127); q, k, v likewise;
  * softmax probabilities at 1/127; the residual stream at (max residual seen) / 2^16, which leaves
  * 2^15 of int32 headroom for images larger than calibration's; GELU inputs at (max seen) / 2^14.
+ *
+ * <p>Token selectors ({@link IntegerSelector}, named {@code selectors.j}) run on the int32 residual
+ * stream before their blocks: kept rows are copied, the package token is the last row of the stream
+ * (int32 at the residual scale) with its accumulated weight P (Q15) carried alongside; it is a zero
+ * row with P = 0 until something is dropped, and goes through the blocks like any token. Their
+ * ranges need a calibration that saw the selectors' inputs: {@link #calibrate}.
  */
 public final class IntegerVit {
 
@@ -38,9 +47,12 @@ public final class IntegerVit {
     private final Block[] blocks;
     private final IntLayerNorm norm;
     private final QuantLinear head;
+    private final List<Selector> selectors;
+    private final IntegerSelector[] tokenSelectors;
 
     private IntegerVit(Architecture arch, double residualScale, QuantLinear patchEmbed, Requant[] patchOut,
-                       int[] clsPos, Block[] blocks, IntLayerNorm norm, QuantLinear head) {
+                       int[] clsPos, Block[] blocks, IntLayerNorm norm, QuantLinear head, List<Selector> selectors,
+                       IntegerSelector[] tokenSelectors) {
         this.arch = arch;
         this.residualScale = residualScale;
         this.patchEmbed = patchEmbed;
@@ -49,16 +61,80 @@ public final class IntegerVit {
         this.blocks = blocks;
         this.norm = norm;
         this.head = head;
+        this.selectors = List.copyOf(selectors);
+        this.tokenSelectors = tokenSelectors;
+    }
+
+    /**
+     * Calibration for a model with selectors: runs {@code model} on every image recording what
+     * {@link Calibration#run} records plus, for each selector j, the ranges of its float math at
+     * {@code selectors.j.*} (its input is the residual stream as it enters the selector).
+     * {@code weights} are the model's (the selectors' are read as {@code selectors.j.*}).
+     */
+    public static Calibration calibrate(FloatVit model, Function<String, Float32Tensor> weights,
+                                        List<Float32Tensor> images) {
+        Calibration cal = new Calibration();
+        Params p = new Params(weights);
+        for (Float32Tensor image : images) {
+            model.forward(image, new SelectorTap(cal, model.selectors(), p, model.architecture().numHeads()));
+        }
+        return cal;
+    }
+
+    /** {@link #calibrate} on {@code count} seeded standard-normal images ({@link Calibration#syntheticImages}). */
+    public static Calibration calibrateSynthetic(FloatVit model, Function<String, Float32Tensor> weights, int count,
+                                                 long seed) {
+        return calibrate(model, weights, Calibration.syntheticImages(model, count, seed));
+    }
+
+    /**
+     * Forwards every point to the calibration and remembers the last residual: when block b of the
+     * next selector starts (its {@code attn.qkv} point), that residual was the selector's input.
+     */
+    private static final class SelectorTap implements ActivationObserver {
+        private final Calibration cal;
+        private final List<Selector> selectors;
+        private final Params params;
+        private final int heads;
+        private double[][] lastResidual;
+        private int next;
+
+        SelectorTap(Calibration cal, List<Selector> selectors, Params params, int heads) {
+            this.cal = cal;
+            this.selectors = selectors;
+            this.params = params;
+            this.heads = heads;
+        }
+
+        @Override
+        public void observe(String point, double[][] values) {
+            cal.observe(point, values);
+            if (point.equals("residual")) {
+                lastResidual = new double[values.length][];
+                for (int r = 0; r < values.length; r++) {
+                    lastResidual[r] = values[r].clone();
+                }
+            } else if (next < selectors.size()
+                    && point.equals("blocks." + selectors.get(next).beforeBlock() + ".attn.qkv")) {
+                int n = lastResidual.length - 1 - (next > 0 ? 1 : 0);
+                IntegerSelector.observe("selectors." + next, Arrays.copyOfRange(lastResidual, 1, 1 + n),
+                        params.withPrefix("selectors." + next + "."), heads, cal);
+                next++;
+            }
+        }
     }
 
     /**
      * Quantises a model whose ranges {@code cal} recorded (from a {@link FloatVit} of the same weights).
-     * Token selectors are not implemented in integers yet, so {@code selectors} must be empty.
+     * With selectors, {@code cal} must come from {@link #calibrate} (it holds the selectors' ranges).
      */
     public static IntegerVit quantize(Architecture arch, List<Selector> selectors,
                                       Function<String, Float32Tensor> weights, Calibration cal) {
-        if (!selectors.isEmpty()) {
-            throw new UnsupportedOperationException("integer token selectors are not implemented yet");
+        for (int j = 0; j < selectors.size(); j++) {
+            if (selectors.get(j).beforeBlock() >= arch.depth()
+                    || (j > 0 && selectors.get(j).beforeBlock() <= selectors.get(j - 1).beforeBlock())) {
+                throw new IllegalArgumentException("selectors must sit before strictly increasing blocks < depth");
+            }
         }
         Params p = new Params(weights);
         int dim = arch.embedDim();
@@ -119,7 +195,13 @@ public final class IntegerVit {
         IntLayerNorm norm = IntLayerNorm.of(p.get("norm.weight", dim), p.get("norm.bias", dim), LN_EPS, sr, sHeadIn);
         QuantLinear head = QuantLinear.of("head", p.get("head.weight", arch.numClasses(), dim),
                 p.get("head.bias", arch.numClasses()), arch.numClasses(), dim, sHeadIn);
-        return new IntegerVit(arch, sr, patch, patch.requantTo(sr), clsPos, blocks, norm, head);
+        IntegerSelector[] sels = new IntegerSelector[selectors.size()];
+        for (int j = 0; j < sels.length; j++) {
+            String prefix = "selectors." + j + ".";
+            sels[j] = IntegerSelector.quantize("selectors." + j, name -> weights.apply(prefix + name),
+                    arch.numHeads(), dim, sr, cal);
+        }
+        return new IntegerVit(arch, sr, patch, patch.requantTo(sr), clsPos, blocks, norm, head, selectors, sels);
     }
 
     /** The real value of one unit of the residual stream. */
@@ -155,7 +237,27 @@ public final class IntegerVit {
                 x[t][c] = (int) Requant.saturate(v, Integer.MIN_VALUE, Integer.MAX_VALUE);
             }
         }
+        List<Integer> kept = new ArrayList<>();
+        // Package token: absent before the first selector, then the last row with weight pkgWeight (Q15).
+        boolean hasPkg = false;
+        long pkgWeight = 0;
+        int sel = 0;
         for (int i = 0; i < blocks.length; i++) {
+            if (sel < tokenSelectors.length && selectors.get(sel).beforeBlock() == i) {
+                int n = x.length - 1 - (hasPkg ? 1 : 0);
+                int[] pkg = hasPkg ? x[x.length - 1] : new int[dim];
+                IntegerSelector.Step s = tokenSelectors[sel].step(Arrays.copyOfRange(x, 1, 1 + n), pkg, pkgWeight,
+                        exec);
+                int[][] next = new int[s.kept().length + 2][];
+                next[0] = x[0];
+                System.arraycopy(s.kept(), 0, next, 1, s.kept().length);
+                next[next.length - 1] = s.pkg();
+                x = next;
+                pkgWeight = s.pkgWeight();
+                hasPkg = true;
+                kept.add(s.kept().length);
+                sel++;
+            }
             x = block(i, blocks[i], x, exec);
         }
         byte[] cls = norm.apply(x[0]);
@@ -164,7 +266,7 @@ public final class IntegerVit {
         for (int o = 0; o < acc.length; o++) {
             logits[o] = (float) (acc[o] * head.accScale(o));
         }
-        return new ForwardResult(logits, new int[0]);
+        return new ForwardResult(logits, kept.stream().mapToInt(Integer::intValue).toArray());
     }
 
     private int[][] block(int i, Block b, int[][] x, LinearExecutor exec) {

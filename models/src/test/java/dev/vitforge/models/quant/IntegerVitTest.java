@@ -123,11 +123,11 @@ class IntegerVitTest {
     }
 
     @Test
-    void selectorsAreRefusedUntilImplemented() {
+    void selectorsNeedTheirCalibration() {
         Function<String, Float32Tensor> w = RandomWeights.of(SMALL, 1, 11).fn();
-        FloatVit ref = new FloatVit(SMALL, List.of(), w);
+        FloatVit ref = new FloatVit(SMALL, List.of(new Selector(1, 0.7)), w);
         Calibration cal = Calibration.synthetic(ref, 1, 1);
-        assertThrows(UnsupportedOperationException.class,
+        assertThrows(IllegalArgumentException.class,
                 () -> IntegerVit.quantize(SMALL, List.of(new Selector(1, 0.7)), w, cal));
     }
 }
