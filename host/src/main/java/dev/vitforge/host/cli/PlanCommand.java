@@ -70,6 +70,14 @@ final class PlanCommand implements Callable<Integer> {
                 estimate.dsp(), target.dsp(), estimate.bram36(), target.bram36(), estimate.ff(), target.ff(),
                 estimate.lut(), target.lut(),
                 estimate.fits(target) ? "" : "  DOES NOT FIT");
+        var arch = m.architecture();
+        if (!selectors.isEmpty()) {
+            System.out.printf("%nselector unit: %d stage(s) before blocks %s; D = %d, H = %d heads of d = %d; scores up to "
+                            + "%d patch tokens (the card's worst case: all kept); its linear layers (selectors.*) run on the "
+                            + "GEMM engine, its LayerNorm, GELU, sigmoid, sign test and compaction in the unit%n",
+                    selectors.size(), selectors.stream().map(Selector::beforeBlock).toList(), arch.embedDim(),
+                    arch.numHeads(), arch.headDim(), arch.patches());
+        }
         System.out.printf("%ntokens per block: %s%n", java.util.Arrays.toString(plan.tokensPerBlock()));
         System.out.printf("%n  %-22s %5s %5s %5s %4s %7s %12s %12s %10s%n", "product", "m", "k", "n", "x", "density",
                 "cycles", "weights B", "util");
@@ -128,6 +136,17 @@ final class PlanCommand implements Callable<Integer> {
             resources.put("how", "analytic estimate: one DSP per multiplier, X buffer BRAM per lane, Yosys-calibrated LUTs");
             out.put("resources", resources);
             out.put("tokens_per_block", plan.tokensPerBlock());
+            if (!selectors.isEmpty()) {
+                Map<String, Object> unit = new LinkedHashMap<>();
+                unit.put("stages", size(selectors.size(), "the card's token_pruning.selectors"));
+                unit.put("embed_dim", size(arch.embedDim(), "architecture.embed_dim"));
+                unit.put("heads", size(arch.numHeads(), "architecture.num_heads"));
+                unit.put("head_dim", size(arch.headDim(), "embed_dim / num_heads"));
+                unit.put("max_patch_tokens", size(arch.patches(), "every patch token kept: the worst case"));
+                unit.put("keep_ratios", selectors.stream().map(Selector::keepRatio).toList());
+                unit.put("linear_layers", "on the GEMM engine (selectors.* products above)");
+                out.put("selector_unit", unit);
+            }
             List<Map<String, Object>> layers = new ArrayList<>();
             for (ModelPlan.LayerPlan l : plan.layers()) {
                 Map<String, Object> r = new LinkedHashMap<>();

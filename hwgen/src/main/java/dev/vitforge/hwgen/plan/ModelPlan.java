@@ -59,7 +59,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
     }
 
     /** How a product's sizes follow the token count: rows, and for attention also its n or k. */
-    private enum Tokens { NONE, ROWS, ROWS_AND_N, ROWS_AND_K }
+    private enum Tokens { NONE, ROWS, ROWS_AND_N, ROWS_AND_K, SELECTOR }
 
     private record Product(String name, int m, int k, int n, int count, BlockMask mask, Tokens tokens) {}
 
@@ -82,6 +82,21 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
         for (int i = 0; i < a.depth(); i++) {
             int t = tokens[i];
             String b = "blocks." + i + ".";
+            int selector = selectorBefore(selectors, i);
+            if (selector >= 0) {
+                // The selector's linear layers run on the GEMM engine (as HeatViT's do): every
+                // head's rows of the patch tokens entering it form one product of n x H rows.
+                int n = (i == 0 ? a.tokens() : tokens[i - 1]) - 1 - (selector > 0 ? 1 : 0);
+                int h = a.numHeads();
+                int g = Math.max(1, h / 2);
+                String s = "selectors." + selector + ".";
+                products.add(dense(s + "in_proj", n * h, hd, hd, blockSize, Tokens.SELECTOR));
+                products.add(dense(s + "mlp.0", n * h, hd, hd / 2, blockSize, Tokens.SELECTOR));
+                products.add(dense(s + "mlp.1", n * h, hd / 2, Math.max(1, hd / 4), blockSize, Tokens.SELECTOR));
+                products.add(dense(s + "mlp.2", n * h, Math.max(1, hd / 4), 2, blockSize, Tokens.SELECTOR));
+                products.add(dense(s + "head_gate.0", n, h, g, blockSize, Tokens.SELECTOR));
+                products.add(dense(s + "head_gate.1", n, g, h, blockSize, Tokens.SELECTOR));
+            }
             products.add(linear(masks, b + "attn.qkv", t, d, 3 * d, blockSize));
             products.add(new Product(b + "attn.q@k", t, hd, t, a.numHeads(), BlockMask.full(blockSize, t, hd),
                     Tokens.ROWS_AND_N));
@@ -97,7 +112,12 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
         // Size the engine for the worst case: every token kept (and the package token present).
         List<GemmLayer> sizing = new ArrayList<>();
         for (Product p : products) {
-            int m = p.tokens() == Tokens.NONE ? p.m() : worst;
+            // Worst case: every token kept; a selector scores every patch (times the heads for its per-head layers).
+            int m = switch (p.tokens()) {
+                case NONE -> p.m();
+                case SELECTOR -> p.name().contains("head_gate") ? a.patches() : a.patches() * a.numHeads();
+                default -> worst;
+            };
             int n = p.tokens() == Tokens.ROWS_AND_N ? worst : p.n();
             int k = p.tokens() == Tokens.ROWS_AND_K ? worst : p.k();
             BlockMask mask = p.tokens() == Tokens.ROWS_AND_N || p.tokens() == Tokens.ROWS_AND_K
@@ -117,6 +137,19 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                     weightBytes, activationBytes));
         }
         return new ModelPlan(board, engine, plans, tokens);
+    }
+
+    private static int selectorBefore(List<Selector> selectors, int block) {
+        for (int j = 0; j < selectors.size(); j++) {
+            if (selectors.get(j).beforeBlock() == block) {
+                return j;
+            }
+        }
+        return -1;
+    }
+
+    private static Product dense(String name, int m, int k, int n, int blockSize, Tokens tokens) {
+        return new Product(name, m, k, n, 1, BlockMask.full(blockSize, n, k), tokens);
     }
 
     private static Product linear(Function<String, BlockMask> masks, String name, int m, int k, int n, int blockSize) {
