@@ -65,6 +65,10 @@ final class GemmCommand implements Callable<Integer> {
         if (block <= 0) {
             throw new IllegalArgumentException("--block must be positive, got " + block);
         }
+        if (Integer.bitCount(block) != 1 || block < 2 || block > 64) {
+            throw new IllegalArgumentException("--block " + block + ": the engine computes blocks of a power of two "
+                    + "from 2 to 64");
+        }
         if (!device.equals("sim") && !device.equals("cpu")) {
             throw new IllegalArgumentException("--device must be sim or cpu, got '" + device + "'");
         }
@@ -98,8 +102,7 @@ final class GemmCommand implements Callable<Integer> {
             denseCycles = engine.run(xt, wt, full, SimGemmEngine.Backpressure.NONE, null).cycles();
         } else {
             Int32Tensor y = BlockSparseGemm.reference(xt, wt, blocks);
-            config = Integer.bitCount(block) == 1 && block >= 2 && block <= 64
-                    ? GemmPlanner.plan(List.of(new GemmLayer("gemm", m, k, n, blocks)), target) : null;
+            config = GemmPlanner.plan(List.of(new GemmLayer("gemm", m, k, n, blocks)), target);
             long predicted = config == null ? 0 : predict(config, blocks, m, k);
             sparse = new GemmRun(y, predicted, predicted, 0, 0, 0, config == null ? 0 : config.multipliers());
             denseCycles = config == null ? 0 : predict(config, full, m, k);

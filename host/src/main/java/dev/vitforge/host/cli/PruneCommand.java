@@ -96,6 +96,14 @@ final class PruneCommand implements Callable<Integer> {
         String stem = cardOut.getFileName().toString().replaceFirst("\\.json$", "");
         Path weightsOut = cardOut.resolveSibling(stem + ".safetensors");
 
+        // Never write over an input: the weights, the gradients or the card itself.
+        for (Path input : new Path[] {model, weights, gradients}) {
+            if (input != null && (input.toAbsolutePath().normalize().equals(weightsOut.normalize())
+                    || input.toAbsolutePath().normalize().equals(cardOut.normalize()))) {
+                throw new IllegalArgumentException(out + ": would overwrite the input " + input
+                        + "; choose another --out");
+            }
+        }
         ModelCard card = ModelCards.load(model);
         Architecture a = card.architecture();
         int blockSize = card.blockPruning().blockSize();
@@ -103,6 +111,11 @@ final class PruneCommand implements Callable<Integer> {
             // The given file replaces the card's weights; its zeros, if any, are the only masks.
             card = new ModelCard(card.name(), a, new WeightsSource.File(weights.toAbsolutePath().toString()),
                     BlockPruning.fromWeights(blockSize), card.selectors());
+        }
+        if (card.weights() instanceof WeightsSource.File f
+                && model.toAbsolutePath().resolveSibling(f.path()).normalize().equals(weightsOut.normalize())) {
+            throw new IllegalArgumentException(out + ": would overwrite the card's weights " + f.path()
+                    + "; choose another --out");
         }
         PrunedModel dense = PrunedModels.resolve(card, model);
         Weights g = gradients == null ? null : SafeTensors.read(gradients);
@@ -129,7 +142,9 @@ final class PruneCommand implements Callable<Integer> {
                 new WeightsSource.File(weightsOut.getFileName().toString()), BlockPruning.fromWeights(blockSize),
                 card.selectors());
 
-        // Outputs only now, weights first: a card never points at weights that are not there.
+        // The report first (it can still fail), then the outputs, weights first: a card never
+        // points at weights that are not there, and a failed card write removes the weights.
+        report(card.name(), spec, alloc, latency, result.weights(), blockSize, a);
         SafeTensors.write(weightsOut, result.weights());
         try {
             ModelCards.write(cardOut, pruned);
@@ -137,7 +152,6 @@ final class PruneCommand implements Callable<Integer> {
             AtomicFiles.deleteQuietly(weightsOut);
             throw e;
         }
-        report(card.name(), spec, alloc, latency, result.weights(), blockSize, a);
         System.out.printf("wrote %s and %s%n", out, weightsOut.getFileName());
         return 0;
     }

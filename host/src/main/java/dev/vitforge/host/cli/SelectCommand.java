@@ -62,8 +62,14 @@ final class SelectCommand implements Callable<Integer> {
             throw new IllegalArgumentException(tokens + ": needs the CLS token and at least one patch token, got "
                     + t.shape()[0] + " rows");
         }
-        int heads = w.get("head_gate.0.weight").shape()[1];
-        int d = w.get("norm.weight").shape()[0];
+        int[] gate = w.get("head_gate.0.weight").shape();
+        int[] norm = w.get("norm.weight").shape();
+        if (gate.length != 2 || norm.length != 1) {
+            throw new IllegalArgumentException(selector + ": head_gate.0.weight must be 2-D and norm.weight 1-D, got "
+                    + gate.length + "-D and " + norm.length + "-D");
+        }
+        int heads = gate[1];
+        int d = norm[0];
         if (heads * d != dim) {
             throw new IllegalArgumentException(selector + ": " + heads + " heads of " + d + " channels do not make the "
                     + "tokens' " + dim + " (" + tokens + ")");
@@ -71,8 +77,8 @@ final class SelectCommand implements Callable<Integer> {
         IntegerSelector.Output o;
         try {
             o = IntegerSelector.quantize(w::get, heads, dim, List.of(t)).apply(t);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(selector + ": " + e.getMessage());
+        } catch (RuntimeException e) { // any shape or value the weights get wrong is the weights file's problem
+            throw new IllegalArgumentException(selector + ": " + e.getMessage(), e);
         }
         Map<String, Object> stats = new LinkedHashMap<>();
         stats.put("device", device);
@@ -86,22 +92,37 @@ final class SelectCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** All four files or none: into a temporary sibling directory, then moved into place. */
+    /**
+     * All four files or none: they are written into a temporary sibling directory, which becomes
+     * DIR by one rename when DIR does not exist yet; into an existing DIR each file moves
+     * atomically, and a failure part-way removes the files this run already moved.
+     */
     private void writeAll(IntegerSelector.Output o, Map<String, Object> stats) {
-        Path dir = out.toAbsolutePath();
+        Path dir = out.toAbsolutePath().normalize();
+        Path parent = dir.getParent();
         Path temp = null;
+        List<Path> moved = new java.util.ArrayList<>();
         try {
-            Files.createDirectories(dir);
-            temp = Files.createTempDirectory(dir, ".select");
+            if (parent == null || !Files.isDirectory(parent)) {
+                throw new IllegalArgumentException(out + ": the directory to write into does not exist");
+            }
+            temp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".select");
             Npy.write(temp.resolve("keep.npy"), o.keep());
             Npy.write(temp.resolve("tokens.npy"), o.tokens());
             Npy.write(temp.resolve("p_keep.npy"), o.pKeep());
             AtomicFiles.writeJson(temp.resolve("stats.json"), stats);
+            if (!Files.exists(dir)) {
+                Files.move(temp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                temp = null;
+                return;
+            }
             for (String f : List.of("keep.npy", "tokens.npy", "p_keep.npy", "stats.json")) {
                 Files.move(temp.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                moved.add(dir.resolve(f));
             }
         } catch (IOException e) {
+            moved.forEach(AtomicFiles::deleteQuietly);
             throw new UncheckedIOException(out + ": cannot write: " + e.getMessage(), e);
         } finally {
             if (temp != null) {

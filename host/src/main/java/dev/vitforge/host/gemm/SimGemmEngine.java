@@ -44,6 +44,10 @@ public final class SimGemmEngine {
         int m = x.shape()[0];
         int k = x.shape()[1];
         int n = w.shape()[0];
+        if (m < 1 || k < 1 || n < 1 || w.shape()[1] != k) {
+            throw new IllegalArgumentException("X must be [M x K] and W [N x K] with M, K, N >= 1; got X "
+                    + m + " x " + k + " and W " + n + " x " + w.shape()[1]);
+        }
         if (m > config.maxM() || k > config.maxK()) {
             throw new IllegalArgumentException("the engine was generated for m <= " + config.maxM() + " and k <= "
                     + config.maxK() + ", got m=" + m + " k=" + k);

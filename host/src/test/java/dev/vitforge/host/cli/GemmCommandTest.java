@@ -81,7 +81,9 @@ class GemmCommandTest {
             assertEquals(mask.nonzeroBlocks(), s.get("nonzero_blocks").getAsInt());
             assertEquals(mask.usefulMacs(9, 24, 40), s.get("useful_macs").getAsLong());
             assertTrue(s.get("dense_cycles").getAsLong() > s.get("cycles").getAsLong());
-            assertEquals(s.get("predicted_cycles").getAsLong(), s.get("cycles").getAsLong());
+            if (device.equals("sim")) {
+                assertEquals(s.get("predicted_cycles").getAsLong(), s.get("cycles").getAsLong(), "measured vs model");
+            }
         }
     }
 

@@ -26,15 +26,21 @@ import dev.vitforge.sim.tb.Seeds;
  * a lower bound.
  */
 class SimGemmEngineTest {
-    /** Three engines cover the block sizes; each is built once per run (and cached across runs). */
-    private static final Map<Integer, SimGemmEngine> ENGINES = new ConcurrentHashMap<>();
+    /**
+     * Five engines: one per block size, one with 16-row tiles sized exactly for its case (M, K
+     * and the columns at their maxima, K a power of two), one with single-row tiles. Each is
+     * built once per run (and cached across runs).
+     */
+    private static final Map<String, GemmConfig> CONFIGS = Map.of(
+            "b8", GemmConfig.of(8, 8, 2, 80, 200, 8),
+            "b16", GemmConfig.of(16, 8, 3, 100, 200, 4),
+            "b32", GemmConfig.of(32, 8, 1, 70, 200, 3),
+            "tile16", GemmConfig.of(16, 16, 2, 64, 33, 4),
+            "tile1", GemmConfig.of(8, 1, 1, 16, 5, 2));
+    private static final Map<String, SimGemmEngine> ENGINES = new ConcurrentHashMap<>();
 
-    private static SimGemmEngine engine(int b) {
-        return ENGINES.computeIfAbsent(b, size -> new SimGemmEngine(switch (size) {
-            case 8 -> GemmConfig.of(8, 8, 2, 80, 200, 8);
-            case 16 -> GemmConfig.of(16, 8, 3, 100, 200, 4);
-            default -> GemmConfig.of(32, 8, 1, 70, 200, 3);
-        }, false));
+    private static SimGemmEngine engine(String name) {
+        return ENGINES.computeIfAbsent(name, n -> new SimGemmEngine(CONFIGS.get(n), false));
     }
 
     static Int8Tensor random(Random rnd, int rows, int cols) {
@@ -43,26 +49,33 @@ class SimGemmEngineTest {
         return new Int8Tensor(new int[] {rows, cols}, d);
     }
 
-    @ParameterizedTest(name = "B={0} M={1} K={2} N={3} density={4} valid/ready={5}%")
+    @ParameterizedTest(name = "{0}: M={1} K={2} N={3} density={4} valid/ready={5}%")
     @CsvSource({
-            "8, 1, 17, 9, 0.5, 100",
-            "8, 8, 64, 64, 1.0, 100",
-            "8, 45, 61, 23, 0.1, 100",
-            "8, 197, 80, 40, 0.5, 100",
-            "8, 13, 33, 29, 0.0, 100",
-            "8, 45, 61, 23, 0.5, 60",
-            "16, 1, 100, 40, 1.0, 100",
-            "16, 45, 100, 50, 0.5, 100",
-            "16, 197, 96, 48, 0.5, 100",
-            "16, 31, 47, 33, 0.1, 100",
-            "16, 9, 100, 64, 0.5, 45",
-            "16, 197, 37, 21, 0.0, 100",
-            "32, 1, 70, 96, 1.0, 100",
-            "32, 45, 65, 70, 0.5, 100",
-            "32, 197, 64, 96, 0.5, 70",
+            "b8, 1, 17, 9, 0.5, 100",
+            "b8, 8, 64, 64, 1.0, 100",
+            "b8, 45, 61, 23, 0.1, 100",
+            "b8, 197, 80, 40, 0.5, 100",
+            "b8, 13, 33, 29, 0.0, 100",
+            "b8, 45, 61, 23, 0.5, 60",
+            "b16, 1, 100, 40, 1.0, 100",
+            "b16, 45, 100, 50, 0.5, 100",
+            "b16, 197, 96, 48, 0.5, 100",
+            "b16, 31, 47, 33, 0.1, 100",
+            "b16, 9, 100, 64, 0.5, 45",
+            "b16, 197, 37, 21, 0.0, 100",
+            "b32, 1, 70, 96, 1.0, 100",
+            "b32, 45, 65, 70, 0.5, 100",
+            "b32, 197, 64, 96, 0.5, 70",
+            "tile16, 33, 64, 64, 0.5, 100",
+            "tile16, 33, 64, 64, 1.0, 50",
+            "tile16, 16, 5, 64, 1.0, 100",
+            "tile1, 5, 16, 16, 0.5, 100",
+            "tile1, 5, 16, 16, 1.0, 55",
+            "tile1, 1, 3, 9, 1.0, 100",
     })
-    void matchesReferenceAndCycleModel(int b, int m, int k, int n, double density, int percent) {
-        long seed = Seeds.of("gemm B=" + b + " M=" + m, 31L * m + k + n + b);
+    void matchesReferenceAndCycleModel(String engineName, int m, int k, int n, double density, int percent) {
+        int b = CONFIGS.get(engineName).blockSize();
+        long seed = Seeds.of("gemm " + engineName + " M=" + m, 31L * m + k + n + b);
         Random rnd = new Random(seed);
         Int8Tensor x = random(rnd, m, k);
         Int8Tensor w = random(rnd, n, k);
@@ -78,7 +91,7 @@ class SimGemmEngineTest {
         BlockMask mask = new BlockMask(b, rows, cols, kept);
         SimGemmEngine.Backpressure bp = percent == 100 ? SimGemmEngine.Backpressure.NONE
                 : new SimGemmEngine.Backpressure(seed, percent, percent);
-        GemmRun run = engine(b).run(x, w, mask, bp, null);
+        GemmRun run = engine(engineName).run(x, w, mask, bp, null);
         String replay = Seeds.replay("host", "SimGemmEngineTest", seed);
         assertArrayEquals(BlockSparseGemm.reference(x, w, mask).data(), run.y().data(), replay);
         if (percent == 100) {
@@ -87,6 +100,6 @@ class SimGemmEngineTest {
         } else {
             assertTrue(run.cycles() >= run.predictedCycles(), "backpressure cannot make the engine faster");
         }
-        assertEquals((long) mask.nonzeroBlocks() * engine(b).config().tiles(m), run.blocksComputed(), "blocks_computed counts every non-zero block once per row tile");
+        assertEquals((long) mask.nonzeroBlocks() * CONFIGS.get(engineName).tiles(m), run.blocksComputed(), "blocks_computed counts every non-zero block once per row tile");
     }
 }

@@ -27,7 +27,9 @@ public final class Checks {
     public static List<String> run(Module m) {
         List<String> problems = new ArrayList<>();
         Map<Signal, List<String>> drivers = new LinkedHashMap<>();
-        Set<Signal> own = new HashSet<>(m.ports());
+        // By identity: a signal of another module may well have the same name, width and kind.
+        Set<Signal> own = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        own.addAll(m.ports());
         own.addAll(m.wires());
         for (Expr e : Reads.expressions(m)) {
             for (Reads.Use u : Reads.of(e)) {
@@ -143,6 +145,9 @@ public final class Checks {
             } else if (p.width() != value.width()) {
                 problems.add(at(m, i.name() + "." + port) + "width mismatch: " + p.width()
                         + "-bit input connected to " + Ops.describe(value));
+            } else if (p.signed() != value.signed()) {
+                problems.add(at(m, i.name() + "." + port) + "signedness mismatch: " + (p.signed() ? "signed" : "unsigned")
+                        + " input connected to " + Ops.describe(value) + "; cast explicitly");
             }
         });
         i.outputs().forEach((port, wire) -> {

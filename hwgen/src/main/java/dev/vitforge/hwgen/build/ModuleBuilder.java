@@ -119,6 +119,7 @@ public final class ModuleBuilder {
         registerSignals.add(q);
         if (resetValue != null) {
             resetN();
+            dev.vitforge.hwgen.ir.Ops.constant(BigInteger.valueOf(resetValue), width, signed); // range check
             BigInteger bits = BigInteger.valueOf(resetValue);
             registers.put(q, new Register(q, null, null,
                     bits.signum() < 0 ? bits.add(BigInteger.ONE.shiftLeft(width)) : bits));

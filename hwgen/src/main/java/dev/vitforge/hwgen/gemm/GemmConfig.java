@@ -21,6 +21,11 @@ public record GemmConfig(int blockSize, int rowTile, int lanes, int maxK, int ma
         if (lanes < 1 || maxK < 1 || maxM < 1 || maxColumns < 1) {
             throw new IllegalArgumentException("lanes, maxK, maxM and maxColumns must be positive");
         }
+        // Beyond these the register map (4 KiB) or the X buffer's address arithmetic would overflow.
+        if (lanes > 256 || maxK > (1 << 20) || maxM > (1 << 20) || maxColumns > (1 << 16)) {
+            throw new IllegalArgumentException("engine too large: at most 256 lanes, K and M up to 2^20, 2^16 "
+                    + "block-columns; got " + lanes + ", " + maxK + ", " + maxM + ", " + maxColumns);
+        }
         reasons = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(reasons));
     }
 

@@ -38,23 +38,21 @@ public final class GemmCycleModel {
     public static long cycles(GemmConfig c, GemmSchedule schedule, int[] beatsPerColumn, int m, int k) {
         int tiles = c.tiles(m);
         int lanes = schedule.lanes();
-        long[] full = new long[tiles];
         long[] barrier = new long[tiles];
         long[] shadowFree = new long[lanes]; // first cycle a capture may happen in each lane
         long[] lastDrain = new long[lanes];
         long loadEnd = -1;
+        long previousBarrier = -1;
         for (int t = 0; t < tiles; t++) {
+            // Tile t loads into half t mod 2 once tile t-2 has freed it at its barrier.
             long loadStart = loadEnd + 1;
             if (t >= 2) {
                 loadStart = Math.max(loadStart, barrier[t - 2] + 1);
             }
             loadEnd = loadStart + k - 1;
-            full[t] = loadEnd + 1;
-        }
-        long previousBarrier = -1;
-        for (int t = 0; t < tiles; t++) {
+            long full = loadEnd + 1;
             int rows = Math.min(c.rowTile(), m - t * c.rowTile());
-            long start = Math.max(full[t], previousBarrier + 1);
+            long start = Math.max(full, previousBarrier + 1);
             long slowest = start;
             for (int l = 0; l < lanes; l++) {
                 long accept = start;
