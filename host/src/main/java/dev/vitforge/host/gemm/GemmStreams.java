@@ -13,8 +13,9 @@ import dev.vitforge.models.tensor.Int8Tensor;
  * The engine's stream formats (they go into manifest.json with the engine). Beats are bit
  * vectors packed into 32-bit words, least significant first.
  * <ul>
- *   <li>X, per row tile: k beats, beat k = the tile's rowTile values of X[:, k], row 0 in the
- *       low byte, rows past m zero.</li>
+ *   <li>X, per row tile: ceil(k / xColumns) beats, each xColumns columns of the tile (the
+ *       first in the low bits), a column being the tile's rowTile values of X[:, k], row 0 in
+ *       the low byte; rows past m and columns past k are zero.</li>
  *   <li>W, per lane and per row tile (the weights are sent again for every tile): for each of
  *       the lane's block-columns j, for each non-zero block i in ascending order, one beat per
  *       k in the block ({@code skip=0, first, k, W[jB+n][k]} for n = 0..B-1, rows past N
@@ -30,15 +31,17 @@ public final class GemmStreams {
         int m = x.shape()[0];
         int k = x.shape()[1];
         int tiles = c.tiles(m);
+        int perTile = c.xBeats(k);
         int words = (c.xBeatWidth() + 31) / 32;
-        int[][] beats = new int[tiles * k][words];
+        int[][] beats = new int[tiles * perTile][words];
         for (int t = 0; t < tiles; t++) {
             for (int kk = 0; kk < k; kk++) {
-                int[] beat = beats[t * k + kk];
+                int[] beat = beats[t * perTile + kk / c.xColumns()];
+                int column = kk % c.xColumns();
                 for (int r = 0; r < c.rowTile(); r++) {
                     int row = t * c.rowTile() + r;
                     if (row < m) {
-                        setBits(beat, 8 * r, 8, x.get(row, kk) & 0xFF);
+                        setBits(beat, 8 * (column * c.rowTile() + r), 8, x.get(row, kk) & 0xFF);
                     }
                 }
             }

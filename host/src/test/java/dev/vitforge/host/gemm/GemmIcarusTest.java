@@ -41,7 +41,7 @@ class GemmIcarusTest {
     void icarusAgreesOnASmallRun() {
         long seed = Seeds.of("gemm icarus", 4242);
         Random rnd = new Random(seed);
-        GemmConfig c = GemmConfig.of(8, 4, 2, 24, 9, 3);
+        GemmConfig c = GemmConfig.of(8, 4, 2, 24, 9, 3, 2);
         int m = 7, k = 20, n = 21;
         byte[] xd = new byte[m * k];
         byte[] wd = new byte[n * k];

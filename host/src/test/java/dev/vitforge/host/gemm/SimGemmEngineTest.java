@@ -27,16 +27,18 @@ import dev.vitforge.sim.tb.Seeds;
  */
 class SimGemmEngineTest {
     /**
-     * Five engines: one per block size, one with 16-row tiles sized exactly for its case (M, K
-     * and the columns at their maxima, K a power of two), one with single-row tiles. Each is
-     * built once per run (and cached across runs).
+     * Six engines: one per block size, one with 16-row tiles sized exactly for its case (M, K
+     * and the columns at their maxima, K a power of two), one with single-row tiles and two X
+     * columns per beat, one with four X columns per beat. Each is built once per run (and
+     * cached across runs).
      */
     private static final Map<String, GemmConfig> CONFIGS = Map.of(
             "b8", GemmConfig.of(8, 8, 2, 80, 200, 8),
             "b16", GemmConfig.of(16, 8, 3, 100, 200, 4),
             "b32", GemmConfig.of(32, 8, 1, 70, 200, 3),
             "tile16", GemmConfig.of(16, 16, 2, 64, 33, 4),
-            "tile1", GemmConfig.of(8, 1, 1, 16, 5, 2));
+            "tile1", GemmConfig.of(8, 1, 1, 16, 5, 2, 2),
+            "x4", GemmConfig.of(16, 8, 2, 100, 50, 4, 4));
     private static final Map<String, SimGemmEngine> ENGINES = new ConcurrentHashMap<>();
 
     private static SimGemmEngine engine(String name) {
@@ -72,6 +74,10 @@ class SimGemmEngineTest {
             "tile1, 5, 16, 16, 0.5, 100",
             "tile1, 5, 16, 16, 1.0, 55",
             "tile1, 1, 3, 9, 1.0, 100",
+            "x4, 50, 99, 64, 0.5, 100",
+            "x4, 21, 37, 50, 0.1, 100",
+            "x4, 50, 100, 64, 1.0, 65",
+            "x4, 3, 2, 17, 1.0, 100",
     })
     void matchesReferenceAndCycleModel(String engineName, int m, int k, int n, double density, int percent) {
         int b = CONFIGS.get(engineName).blockSize();

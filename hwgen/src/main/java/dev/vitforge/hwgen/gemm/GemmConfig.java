@@ -9,7 +9,7 @@ import java.util.Map;
  * {@code reasons} says, per size, which statistic of the model or the board chose it.
  */
 public record GemmConfig(int blockSize, int rowTile, int lanes, int maxK, int maxM, int maxColumns,
-                         Map<String, String> reasons) {
+                         int xColumns, Map<String, String> reasons) {
 
     public GemmConfig {
         if (!powerOfTwo(blockSize) || blockSize < 2 || blockSize > 64) {
@@ -26,11 +26,19 @@ public record GemmConfig(int blockSize, int rowTile, int lanes, int maxK, int ma
             throw new IllegalArgumentException("engine too large: at most 256 lanes, K and M up to 2^20, 2^16 "
                     + "block-columns; got " + lanes + ", " + maxK + ", " + maxM + ", " + maxColumns);
         }
+        if (!powerOfTwo(xColumns) || xColumns > 16) {
+            throw new IllegalArgumentException("X columns per beat must be a power of two in 1..16, got " + xColumns);
+        }
         reasons = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(reasons));
     }
 
     public static GemmConfig of(int blockSize, int rowTile, int lanes, int maxK, int maxM, int maxColumns) {
-        return new GemmConfig(blockSize, rowTile, lanes, maxK, maxM, maxColumns, Map.of());
+        return of(blockSize, rowTile, lanes, maxK, maxM, maxColumns, 1);
+    }
+
+    public static GemmConfig of(int blockSize, int rowTile, int lanes, int maxK, int maxM, int maxColumns,
+                                int xColumns) {
+        return new GemmConfig(blockSize, rowTile, lanes, maxK, maxM, maxColumns, xColumns, Map.of());
     }
 
     /** int8 multipliers in the whole engine. */
@@ -42,9 +50,19 @@ public record GemmConfig(int blockSize, int rowTile, int lanes, int maxK, int ma
         return bits(maxK - 1);
     }
 
+    /** X beats (and X buffer words) per row tile of k columns: each carries xColumns columns. */
+    public int xBeats(int k) {
+        return (k + xColumns - 1) / xColumns;
+    }
+
+    /** Address bits of one half of the X buffer. */
+    public int xWordWidth() {
+        return bits(xBeats(maxK) - 1);
+    }
+
     /** X buffer words per half (a power of two so the half is the address's top bit). */
     public int bufferHalfDepth() {
-        return 1 << kWidth();
+        return 1 << xWordWidth();
     }
 
     public int mWidth() {
@@ -67,13 +85,13 @@ public record GemmConfig(int blockSize, int rowTile, int lanes, int maxK, int ma
         return (m + rowTile - 1) / rowTile;
     }
 
-    /** Weight beat: {skip, first, k, B weights}; X beat: rowTile int8; Y beat: B int32. */
+    /** Weight beat: {skip, first, k, B weights}; X beat: xColumns columns of rowTile int8; Y beat: B int32. */
     public int weightBeatWidth() {
         return 8 * blockSize + kWidth() + 2;
     }
 
     public int xBeatWidth() {
-        return 8 * rowTile;
+        return 8 * rowTile * xColumns;
     }
 
     public int yBeatWidth() {
@@ -82,7 +100,8 @@ public record GemmConfig(int blockSize, int rowTile, int lanes, int maxK, int ma
 
     /** A short stable name for module names and file names. */
     public String tag() {
-        return "b" + blockSize + "_t" + rowTile + "_l" + lanes + "_k" + maxK + "_m" + maxM + "_c" + maxColumns;
+        return "b" + blockSize + "_t" + rowTile + "_l" + lanes + "_k" + maxK + "_m" + maxM + "_c" + maxColumns
+                + (xColumns == 1 ? "" : "_x" + xColumns);
     }
 
     static int bits(int value) {

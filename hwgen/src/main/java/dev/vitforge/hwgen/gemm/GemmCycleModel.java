@@ -9,7 +9,8 @@ import dev.vitforge.models.sparse.BlockMask;
  * is what the busy_cycles counter reads at the end.
  *
  * <ul>
- *   <li>X tile t loads in k cycles into half t mod 2, once that half was freed by tile t-2.</li>
+ *   <li>X tile t loads in ceil(k / xColumns) cycles into half t mod 2, once that half was freed
+ *       by tile t-2.</li>
  *   <li>Tile t computes from max(its X loaded, previous barrier + 1). A lane accepts one weight
  *       beat per cycle; column j's sums move to the shadow bank at
  *       {@code C_j = max(a_j + beats_j, C_{j-1} + rows)} (the previous column must have drained
@@ -49,7 +50,7 @@ public final class GemmCycleModel {
             if (t >= 2) {
                 loadStart = Math.max(loadStart, barrier[t - 2] + 1);
             }
-            loadEnd = loadStart + k - 1;
+            loadEnd = loadStart + c.xBeats(k) - 1;
             long full = loadEnd + 1;
             int rows = Math.min(c.rowTile(), m - t * c.rowTile());
             long start = Math.max(full, previousBarrier + 1);

@@ -67,13 +67,13 @@ public final class GemmEngine {
         int tm = c.rowTile();
         int b = c.blockSize();
         int lanes = c.lanes();
-        int kw = c.kWidth();
         int log2Tm = Integer.numberOfTrailingZeros(tm);
         int log2B = Integer.numberOfTrailingZeros(b);
         ModuleBuilder m = new ModuleBuilder("gemm_engine_" + c.tag(),
                 "block-sparse int8 GEMM, " + lanes + " lane(s) of " + tm + "x" + b + " multipliers");
         m.parameter("BLOCK", b).parameter("ROW_TILE", tm).parameter("LANES", lanes).parameter("MAX_K", c.maxK())
-                .parameter("MAX_M", c.maxM()).parameter("MAX_COLUMNS", c.maxColumns());
+                .parameter("MAX_M", c.maxM()).parameter("MAX_COLUMNS", c.maxColumns())
+                .parameter("X_COLUMNS", c.xColumns());
         // The plan's reasons stay out of the RTL: they carry predicted cycles, and identical
         // hardware must emit identical bytes (and hit the same Verilator cache entry).
         Signal clk = m.clock();
@@ -116,11 +116,17 @@ public final class GemmEngine {
         Signal running = m.register("running", 1, 0);
         Expr startTake = m.let("start_take", and(apStart.ref(), not(running.ref())));
         int kArgWidth = GemmConfig.bits(c.maxK());
+        int log2X = Integer.numberOfTrailingZeros(c.xColumns());
+        int beatWidth = c.xWordWidth();
         Signal mQ = m.register("m", c.mWidth(), 0);
-        Signal kQ = m.register("k", kArgWidth, 0);
+        Signal kQ = m.register("x_beats", GemmConfig.bits(c.xBeats(c.maxK())), 0);
         Signal tilesQ = m.register("tiles", c.tileWidth(), 0);
         m.next(mQ, startTake, truncate(args.get("m").ref(), c.mWidth()));
-        m.next(kQ, startTake, truncate(args.get("k").ref(), kArgWidth));
+        // A tile is ceil(k / xColumns) X beats.
+        Expr kArg = truncate(args.get("k").ref(), kArgWidth);
+        Expr kRounded = add(kArg, constant(c.xColumns() - 1, Math.max(1, log2X)));
+        Expr beats = log2X == 0 ? kArg : slice(kRounded, kRounded.width() - 1, log2X);
+        m.next(kQ, startTake, resize(beats, kQ.width()));
         Expr mArg = truncate(args.get("m").ref(), c.mWidth());
         Expr roundedUp = add(mArg, constant(tm - 1, Math.max(1, log2Tm)));
         Expr tiles = log2Tm == 0 ? mArg : slice(roundedUp, roundedUp.width() - 1, log2Tm);
@@ -134,7 +140,7 @@ public final class GemmEngine {
 
         // ------------------------------------------------------------ X loader (double buffer)
         Signal loadTile = m.register("load_tile", c.tileWidth(), 0);
-        Signal loadK = m.register("load_k", kw, 0);
+        Signal loadK = m.register("load_beat", beatWidth, 0);
         Signal loadHalf = m.register("load_half", 1, 0);
         Signal half0Full = m.register("half0_full", 1, 0);
         Signal half1Full = m.register("half1_full", 1, 0);
@@ -142,7 +148,7 @@ public final class GemmEngine {
         m.assign(x.ready(), and(and(running.ref(), ne(loadTile.ref(), tilesQ.ref())), not(loadHalfFull)));
         Expr xFire = m.let("x_fire", x.fire());
         Expr loadEnd = m.let("load_end", and(xFire, eq(add(loadK.ref(), constant(1, 1)), kQ.ref())));
-        m.next(loadK, or(xFire, startTake), mux(or(loadEnd, startTake), constant(0, kw), increment(loadK.ref())));
+        m.next(loadK, or(xFire, startTake), mux(or(loadEnd, startTake), constant(0, beatWidth), increment(loadK.ref())));
         m.next(loadHalf, or(loadEnd, startTake), and(not(loadHalf.ref()), not(startTake)));
         m.next(loadTile, or(loadEnd, startTake), mux(startTake, constant(0, c.tileWidth()), increment(loadTile.ref())));
         ModuleBuilder.MemoryBuilder buffer = m.memory("x_buffer", c.xBeatWidth(), 2 * c.bufferHalfDepth());

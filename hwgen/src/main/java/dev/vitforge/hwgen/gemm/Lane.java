@@ -52,7 +52,21 @@ final class Lane {
         Expr k = m.let(p + "k", slice(w.data().ref(), 8 * b + kw - 1, 8 * b));
         Expr first = bit(w.data().ref(), 8 * b + kw);
         Expr skip = bit(w.data().ref(), 8 * b + kw + 1);
-        Signal xData = buffer.read("lane" + l, advance, concat(compHalf, k));
+        // The X buffer word holds xColumns columns: the word is k / xColumns, the column k's low bits.
+        int log2X = Integer.numberOfTrailingZeros(c.xColumns());
+        Expr word = log2X == 0 ? k : kw > log2X ? slice(k, kw - 1, log2X) : constant(0, 1);
+        Signal xWord = buffer.read("lane" + l, advance, concat(compHalf, GemmEngine.resize(word, c.xWordWidth())));
+        Signal s1Column = log2X == 0 ? null : m.register(p + "s1_column", log2X, false, null);
+        if (s1Column != null) {
+            m.next(s1Column, wFire, GemmEngine.resize(slice(k, Math.min(kw, log2X) - 1, 0), log2X));
+        }
+        int columnBits = 8 * tm;
+        Expr xColumn = slice(xWord.ref(), columnBits - 1, 0);
+        for (int x = 1; x < c.xColumns(); x++) {
+            xColumn = mux(eq(s1Column.ref(), constant(x, log2X)),
+                    slice(xWord.ref(), columnBits * (x + 1) - 1, columnBits * x), xColumn);
+        }
+        Expr xData = m.let(p + "x_column", xColumn);
 
         m.next(s1Valid, advance, wFire);
         m.next(s1First, wFire, first);
@@ -67,7 +81,7 @@ final class Lane {
         // rowTile x B multiply-accumulates; a column's first beat starts from zero.
         List<Expr> shadowRows = new ArrayList<>();
         for (int r = 0; r < tm; r++) {
-            Expr xv = asSigned(slice(xData.ref(), 8 * r + 7, 8 * r));
+            Expr xv = asSigned(slice(xData, 8 * r + 7, 8 * r));
             List<Expr> rowSums = new ArrayList<>();
             for (int col = b - 1; col >= 0; col--) {
                 String cell = p + "r" + r + "_c" + col;

@@ -66,29 +66,34 @@ public final class GemmPlanner {
         int memoryLanes = Math.max(1, (int) (0.8 * board.memoryBytesPerCycle() / b));
         long best = Long.MAX_VALUE;
         List<long[]> candidates = new ArrayList<>(); // {rowTile, lanes, cycles, dspLanes}
+        for (int xColumns : new int[] {1, 2, 4}) {
         for (int rowTile : new int[] {8, 16}) {
             int dspLanes = Math.max(1, (int) (0.8 * board.dsp() / (rowTile * b)));
             for (int lanes = 1; lanes <= Math.min(dspLanes, memoryLanes); lanes++) {
-                GemmConfig candidate = new GemmConfig(b, rowTile, lanes, maxK, maxM, maxColumns, Map.of());
+                GemmConfig candidate = GemmConfig.of(b, rowTile, lanes, maxK, maxM, maxColumns, xColumns);
                 long total = 0;
                 for (GemmLayer l : layers) {
                     int[] beats = GemmCycleModel.beatsPerColumn(l.mask(), l.k());
                     total += GemmCycleModel.cycles(candidate, GemmSchedule.balance(beats, lanes), beats, l.m(), l.k());
                 }
-                candidates.add(new long[] {rowTile, lanes, total, dspLanes});
+                candidates.add(new long[] {rowTile, lanes, total, dspLanes, xColumns});
                 best = Math.min(best, total);
             }
+        }
         }
         long[] chosen = null;
         for (long[] c : candidates) {
             boolean good = c[2] <= best * 1.02;
+            // Fewest multipliers, then the narrowest X stream, then the fastest.
             if (good && (chosen == null || c[0] * c[1] < chosen[0] * chosen[1]
-                    || c[0] * c[1] == chosen[0] * chosen[1] && c[2] < chosen[2])) {
+                    || c[0] * c[1] == chosen[0] * chosen[1] && (c[4] < chosen[4]
+                    || c[4] == chosen[4] && c[2] < chosen[2]))) {
                 chosen = c;
             }
         }
         int rowTile = (int) chosen[0];
         int lanes = (int) chosen[1];
+        int xColumns = (int) chosen[4];
         why.put("row tile", String.format("%d tokens: 8-row tiles leave %.1f%% of rows idle, 16-row tiles %.1f%%; "
                         + "chosen with the lanes, by predicted cycles", rowTile, 100.0 * (padded8 - tokens) / padded8,
                 100.0 * (padded16 - tokens) / padded16));
@@ -99,6 +104,8 @@ public final class GemmPlanner {
         why.put("max k", "the widest layer input, " + maxK + " (the X buffer holds two tiles of it)");
         why.put("max m", "the most tokens, " + maxM);
         why.put("max columns", "the most block-columns of a layer, " + maxColumns + " (one lane may get them all)");
-        return new GemmConfig(b, rowTile, lanes, maxK, maxM, maxColumns, why);
+        why.put("x columns", xColumns + " column(s) of the row tile per X beat: the fewest that keep the "
+                + "multipliers, not the X load, the bound (within 2%)");
+        return new GemmConfig(b, rowTile, lanes, maxK, maxM, maxColumns, xColumns, why);
     }
 }
