@@ -1,15 +1,15 @@
 package dev.vitforge.host.cli;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 import com.google.gson.GsonBuilder;
 
-/** Writes a file through a temporary sibling and a rename, so a reader never sees half of it. */
+import dev.vitforge.models.tensor.AtomicFile;
+
+/** JSON outputs, written like every other output ({@link AtomicFile}), and removing a file quietly. */
 final class AtomicFiles {
     private AtomicFiles() {}
 
@@ -18,20 +18,7 @@ final class AtomicFiles {
     }
 
     static void write(Path target, String text) {
-        Path dir = target.toAbsolutePath().getParent();
-        Path temp = null;
-        try {
-            Files.createDirectories(dir);
-            temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-            Files.writeString(temp, text, StandardCharsets.UTF_8);
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(target + ": cannot write: " + e.getMessage(), e);
-        } finally {
-            if (temp != null) {
-                deleteQuietly(temp);
-            }
-        }
+        AtomicFile.write(target, text.getBytes(StandardCharsets.UTF_8));
     }
 
     static void deleteQuietly(Path file) {

@@ -528,7 +528,7 @@ public final class IntegerSelector {
                 }
                 chan[t][h] = s / d;
             }
-            double[][] ln = layerNorm(xh, lnW, lnB);
+            double[][] ln = dev.vitforge.models.reference.Dense.layerNorm(xh, lnW, lnB, LN_EPS);
             obs.observe(pre + "in_proj", ln);
             double[][] pre0 = linear(ln, inW, inB);
             obs.observe(pre + "in_proj.out", pre0);
@@ -575,28 +575,6 @@ public final class IntegerSelector {
         return y;
     }
 
-    private static double[][] layerNorm(double[][] x, double[] gamma, double[] beta) {
-        double[][] y = new double[x.length][];
-        for (int t = 0; t < x.length; t++) {
-            double[] r = x[t];
-            double mean = 0;
-            for (double v : r) {
-                mean += v;
-            }
-            mean /= r.length;
-            double var = 0;
-            for (double v : r) {
-                var += (v - mean) * (v - mean);
-            }
-            var /= r.length;
-            double inv = 1.0 / Math.sqrt(var + LN_EPS);
-            y[t] = new double[r.length];
-            for (int c = 0; c < r.length; c++) {
-                y[t][c] = (r[c] - mean) * inv * gamma[c] + beta[c];
-            }
-        }
-        return y;
-    }
 
     private static double[][] gelu(double[][] x) {
         double[][] y = new double[x.length][];

@@ -1,7 +1,7 @@
 package dev.vitforge.models.reference;
 
-/** Row-wise double kernels shared by the float model and the float selector; stateless. */
-final class Dense {
+/** Row-wise double kernels shared by the float model, the float selector and calibration; stateless. */
+public final class Dense {
 
     private Dense() {
     }
@@ -24,7 +24,7 @@ final class Dense {
     }
 
     /** LayerNorm over each row with biased variance, as torch computes it. */
-    static double[][] layerNorm(double[][] x, double[] gamma, double[] beta, double eps) {
+    public static double[][] layerNorm(double[][] x, double[] gamma, double[] beta, double eps) {
         double[][] y = new double[x.length][];
         for (int t = 0; t < x.length; t++) {
             double[] r = x[t];

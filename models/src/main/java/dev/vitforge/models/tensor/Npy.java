@@ -3,17 +3,11 @@ package dev.vitforge.models.tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * NumPy {@code .npy} reader (format 1.0, 2.0, 3.0) and writer (1.0, byte-identical to {@code numpy.save}).
@@ -190,52 +184,9 @@ public final class Npy {
      * prefix; on failure the temp file is deleted and {@code file} is untouched.
      */
     public static void write(Path file, Tensor tensor) {
-        byte[] bytes = encode(tensor);
-        Path target = file.toAbsolutePath();
-        Path tmp = null;
-        try {
-            tmp = createTemp(target);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true); // so the rename can never expose a file whose data is not yet on disk
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new TensorFormatException(file.toString(), "cannot write: " + describe(e), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // The original failure is the one worth reporting.
-                }
-            }
-        }
+        AtomicFile.write(file, encode(tensor));
     }
 
-    // Files.createTempFile would make the file 0600; opening with CREATE_NEW keeps the umask's usual mode.
-    private static Path createTemp(Path target) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            Path tmp = target.resolveSibling("." + target.getFileName() + "."
-                    + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-            try {
-                Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
-                return tmp;
-            } catch (FileAlreadyExistsException e) {
-                if (attempt >= 10) {
-                    throw e;
-                }
-            }
-        }
-    }
 
     private static String describe(IOException e) {
         if (e instanceof NoSuchFileException) {

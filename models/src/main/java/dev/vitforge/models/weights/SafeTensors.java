@@ -1,6 +1,7 @@
 package dev.vitforge.models.weights;
 
 import com.google.gson.stream.JsonWriter;
+import dev.vitforge.models.tensor.AtomicFile;
 import dev.vitforge.models.tensor.Float32Tensor;
 import dev.vitforge.models.tensor.Int8Tensor;
 import dev.vitforge.models.tensor.Tensor;
@@ -14,19 +15,14 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Reads and writes safetensors files: an 8-byte little-endian header length, a JSON header of
@@ -179,37 +175,7 @@ public final class SafeTensors {
      */
     public static void write(Path file, Map<String, ? extends Tensor> tensors, Map<String, String> metadata,
                              SafeTensorsDType floatDType) {
-        String source = file.toString();
-        List<ByteBuffer> chunks = encodeChunks(tensors, metadata, floatDType, source);
-        Path target = file.toAbsolutePath();
-        Path tmp = null;
-        try {
-            tmp = createTemp(target);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                for (ByteBuffer chunk : chunks) {
-                    while (chunk.hasRemaining()) {
-                        ch.write(chunk);
-                    }
-                }
-                ch.force(true); // so the rename never exposes a file whose data is not yet on disk
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new TensorFormatException(source, "cannot write: " + describe(e), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // The original failure is the one worth reporting.
-                }
-            }
-        }
+        AtomicFile.write(file, encodeChunks(tensors, metadata, floatDType, file.toString()));
     }
 
     /** The exact bytes {@link #write} would store; {@code source} names the target in errors. */
@@ -324,21 +290,6 @@ public final class SafeTensors {
         return bits;
     }
 
-    // Files.createTempFile would make the file 0600; CREATE_NEW keeps the umask's usual mode.
-    private static Path createTemp(Path target) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            Path tmp = target.resolveSibling("." + target.getFileName() + "."
-                    + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-            try {
-                Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
-                return tmp;
-            } catch (FileAlreadyExistsException e) {
-                if (attempt >= 10) {
-                    throw e;
-                }
-            }
-        }
-    }
 
     static String describe(IOException e) {
         if (e instanceof NoSuchFileException) {
