@@ -21,7 +21,8 @@ bench: build
 	mvn -B test -Dvitforge.bench=true -Dtest='*Bench' -Dsurefire.failIfNoSpecifiedTests=false
 
 rtl: build
-	./vitforge demo --out out/demo
+	rm -rf out/rtl
+	./vitforge generate --model models/zoo/deit-tiny-b16-s50-k70.json --out out/rtl
 
 clean:
 	mvn -B -q clean

@@ -14,7 +14,11 @@ final class AtomicFiles {
     private AtomicFiles() {}
 
     static void writeJson(Path target, Object value) {
-        write(target, new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(value) + "\n");
+        write(target, json(value));
+    }
+
+    static String json(Object value) {
+        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(value) + "\n";
     }
 
     static void write(Path target, String text) {

@@ -1,0 +1,65 @@
+package dev.vitforge.host.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import dev.vitforge.hwgen.ir.Hashing;
+
+/** generate writes the RTL, files.f, manifest (with its top and RTL hash), XDC and Tcl — or nothing. */
+class GenerateCommandTest {
+    @TempDir
+    Path dir;
+
+    private static int run(String... args) {
+        PrintStream saved = System.err;
+        System.setErr(new PrintStream(new ByteArrayOutputStream(), true));
+        try {
+            return Main.run(args);
+        } finally {
+            System.setErr(saved);
+        }
+    }
+
+    @Test
+    void writesTheBitstreamSources() throws IOException {
+        Path out = dir.resolve("hw");
+        String card = Path.of("..", "models", "zoo", "deit-tiny-b16-s50-k70.json").toString();
+        assertEquals(0, run("generate", "--model", card, "--board", "kv260", "--out", out.toString()));
+        JsonObject manifest = JsonParser.parseString(Files.readString(out.resolve("manifest.json"))).getAsJsonObject();
+        String top = manifest.get("top").getAsString();
+        List<String> files = Files.readAllLines(out.resolve("files.f"));
+        assertTrue(files.contains("rtl/" + top + ".v"), files.toString());
+        StringBuilder all = new StringBuilder();
+        for (String f : files) {
+            all.append(Path.of(f).getFileName()).append('\n').append(Files.readString(out.resolve(f)));
+        }
+        assertEquals(Hashing.sha256(all.toString()), manifest.get("rtl_sha256").getAsString());
+        assertTrue(Files.readString(out.resolve("kv260.xdc")).contains("create_clock -name ap_clk -period 5.000"));
+        assertTrue(Files.readString(out.resolve("vivado/build.tcl")).contains("-part xck26-sfvc784-2LV-c"));
+        assertTrue(manifest.getAsJsonObject("registers").getAsJsonObject("arguments").has("columns_0"));
+        assertTrue(manifest.get("predicted_gemm_cycles").getAsLong() > 0);
+
+        assertNotEquals(0, run("generate", "--model", card, "--out", out.toString()), "an existing DIR is refused");
+        Path missing = dir.resolve("none");
+        assertNotEquals(0, run("generate", "--model", card, "--board", "zcu1", "--out", missing.toString()));
+        assertFalse(Files.exists(missing));
+        try (var left = Files.list(dir)) {
+            assertEquals(1, left.count(), "no temporary directories left behind");
+        }
+    }
+}
