@@ -104,7 +104,7 @@ final class GemmCommand implements Callable<Integer> {
             Int32Tensor y = BlockSparseGemm.reference(xt, wt, blocks);
             config = GemmPlanner.plan(List.of(new GemmLayer("gemm", m, k, n, blocks)), target);
             long predicted = config == null ? 0 : predict(config, blocks, m, k);
-            sparse = new GemmRun(y, predicted, predicted, 0, 0, 0, config == null ? 0 : config.multipliers());
+            sparse = new GemmRun(y, predicted, predicted, 0, 0, 0, config.multipliers(), 0, 0);
             denseCycles = config == null ? 0 : predict(config, full, m, k);
         }
 

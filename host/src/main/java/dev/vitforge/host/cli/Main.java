@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code ./vitforge}. */
 @Command(name = "vitforge", mixinStandardHelpOptions = true, version = "vitforge 0.1.0",
         description = "Pruned Vision Transformers to verified FPGA hardware.",
-        subcommands = {GemmCommand.class, SelectCommand.class, PlanCommand.class, GenerateCommand.class, PruneCommand.class, DemoCommand.class})
+        subcommands = {GemmCommand.class, SelectCommand.class, PlanCommand.class, GenerateCommand.class, RunCommand.class, PruneCommand.class, DemoCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

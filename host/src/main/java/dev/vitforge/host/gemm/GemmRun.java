@@ -8,4 +8,4 @@ import dev.vitforge.models.tensor.Int32Tensor;
  * model's prediction for the same run.
  */
 public record GemmRun(Int32Tensor y, long cycles, long predictedCycles, long stallInCycles, long stallOutCycles,
-                      long blocksComputed, int multipliers) {}
+                      long blocksComputed, int multipliers, long bytesToDevice, long bytesFromDevice) {}

@@ -88,9 +88,11 @@ public final class SimGemmEngine {
             sim.backpressure(backpressure.seed(), backpressure.validPercent(), backpressure.readyPercent());
             int[][] xBeats = GemmStreams.packX(x, config);
             sim.push("x", xBeats, new boolean[xBeats.length]);
+            long bytesIn = (long) xBeats.length * ((config.xBeatWidth() + 7) / 8);
             for (int l = 0; l < config.lanes(); l++) {
                 GemmStreams.LaneWeights lw = GemmStreams.packW(w, mask, config, schedule.laneColumns()[l], tiles);
                 sim.push("w" + l, lw.beats(), lw.last());
+                bytesIn += (long) lw.beats().length * ((config.weightBeatWidth() + 7) / 8);
                 sim.expect("y" + l, GemmStreams.yBeats(m, schedule.laneColumns()[l]));
             }
             axi.write(0x00, 1); // ap_start: the engine's cycle 0 is the first cycle of the run below
@@ -109,8 +111,9 @@ public final class SimGemmEngine {
             long stallIn = Integer.toUnsignedLong(axi.read(layout.status().get("stall_in_cycles")));
             long stallOut = Integer.toUnsignedLong(axi.read(layout.status().get("stall_out_cycles")));
             long blocks = Integer.toUnsignedLong(axi.read(layout.status().get("blocks_computed")));
+            long bytesOut = y.stream().mapToLong(lane -> lane.length).sum() * 4L * config.blockSize();
             return new GemmRun(GemmStreams.unpackY(y, schedule, config, m, n), cycles, predicted, stallIn, stallOut,
-                    blocks, config.multipliers());
+                    blocks, config.multipliers(), bytesIn, bytesOut);
         }
     }
 }

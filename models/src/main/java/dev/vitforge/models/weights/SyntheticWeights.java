@@ -65,7 +65,9 @@ public final class SyntheticWeights {
             }
             tensors.put(name, new Float32Tensor(shape, data));
         });
-        return new Weights(new WeightsSource.Synthetic(seed).spelling(), tensors);
+        Map<String, Float32Tensor> tuned = selectors.isEmpty() ? tensors
+                : SelectorTuning.tune(a, selectors, new java.util.TreeMap<>(tensors), seed);
+        return new Weights(new WeightsSource.Synthetic(seed).spelling(), tuned);
     }
 
     /** Zeroes every weight of W [n x k] (row-major in {@code w}) outside the mask's kept blocks. */
