@@ -8,10 +8,12 @@ setup:
 build: setup
 	$(MVN) -DskipTests install
 
-# The main job: the default design through generate, lint, simulate and report on the simulated board.
+# The main job: the default model (DeiT-T, 50% blocks, three selectors) planned for the ZCU102 and
+# run through its generated GEMM engine on the simulated board; the small designs' demo first.
 run: build
 	./vitforge demo
 	./vitforge plan --model models/zoo/deit-tiny-b16-s50-k70.json --json out/plan.json
+	./vitforge run --model models/zoo/deit-tiny-b16-s50-k70.json --device sim --json out/report.json
 
 test: setup
 	mvn -B test
