@@ -131,19 +131,7 @@ final class GenerateCommand implements Callable<Integer> {
                     "format", "per row tile, per lane block-column, per row: B int32, column jB in the low word"));
         }
         out.put("streams", streams);
-        List<Map<String, Object>> schedule = new ArrayList<>();
-        for (ModelPlan.LayerPlan l : plan.layers()) {
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("name", l.name());
-            r.put("m", l.m());
-            r.put("k", l.k());
-            r.put("n", l.n());
-            r.put("count", l.count());
-            r.put("nonzero_blocks", l.nonzeroBlocks());
-            r.put("predicted_cycles", l.cycles() * l.count());
-            schedule.add(r);
-        }
-        out.put("schedule", schedule);
+        out.put("schedule", PlanCommand.layersJson(plan));
         out.put("predicted_gemm_cycles", plan.predictedGemmCycles());
         ResourceEstimate e = ResourceEstimate.of(c);
         out.put("resources_estimate", Map.of("dsp", e.dsp(), "bram36", e.bram36(), "ff", e.ff(), "lut", e.lut()));

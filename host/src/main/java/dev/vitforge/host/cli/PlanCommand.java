@@ -147,24 +147,7 @@ final class PlanCommand implements Callable<Integer> {
                 unit.put("linear_layers", "on the GEMM engine (selectors.* products above)");
                 out.put("selector_unit", unit);
             }
-            List<Map<String, Object>> layers = new ArrayList<>();
-            for (ModelPlan.LayerPlan l : plan.layers()) {
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("name", l.name());
-                r.put("m", l.m());
-                r.put("k", l.k());
-                r.put("n", l.n());
-                r.put("count", l.count());
-                r.put("nonzero_blocks", l.nonzeroBlocks());
-                r.put("total_blocks", l.totalBlocks());
-                r.put("useful_macs", l.usefulMacs() * l.count());
-                r.put("predicted_cycles", l.cycles() * l.count());
-                r.put("weight_bytes_streamed", l.weightBytes() * l.count());
-                r.put("activation_bytes", l.activationBytes() * l.count());
-                r.put("on_chip", "one X row tile (double-buffered); weights and Y stream");
-                layers.add(r);
-            }
-            out.put("layers", layers);
+            out.put("layers", layersJson(plan));
             if (schedule != null) {
                 Map<String, Object> keep = new LinkedHashMap<>();
                 keep.put("target_ms", schedule.targetMs());
@@ -185,6 +168,28 @@ final class PlanCommand implements Callable<Integer> {
             AtomicFiles.writeJson(json, out);
         }
         return 0;
+    }
+
+    /** Every product of the plan with its predicted cycles and traffic; manifest.json carries the same list. */
+    static List<Map<String, Object>> layersJson(ModelPlan plan) {
+        List<Map<String, Object>> layers = new ArrayList<>();
+        for (ModelPlan.LayerPlan l : plan.layers()) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("name", l.name());
+            r.put("m", l.m());
+            r.put("k", l.k());
+            r.put("n", l.n());
+            r.put("count", l.count());
+            r.put("nonzero_blocks", l.nonzeroBlocks());
+            r.put("total_blocks", l.totalBlocks());
+            r.put("useful_macs", l.usefulMacs() * l.count());
+            r.put("predicted_cycles", l.cycles() * l.count());
+            r.put("weight_bytes_streamed", l.weightBytes() * l.count());
+            r.put("activation_bytes", l.activationBytes() * l.count());
+            r.put("on_chip", "one X row tile (double-buffered); weights and Y stream");
+            layers.add(r);
+        }
+        return layers;
     }
 
     private static String ratios(KeepSchedule.Candidate c) {

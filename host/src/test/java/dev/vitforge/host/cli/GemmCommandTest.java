@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -30,17 +28,8 @@ class GemmCommandTest {
     @TempDir
     Path dir;
 
-    private record Outcome(int code, String err) {}
-
-    private Outcome run(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true));
-        try {
-            return new Outcome(Main.run(args), err.toString());
-        } finally {
-            System.setErr(saved);
-        }
+    private static Cli.Outcome run(String... args) {
+        return Cli.run(args);
     }
 
     private Int8Tensor random(Random rnd, int rows, int cols) {
@@ -68,7 +57,7 @@ class GemmCommandTest {
         for (String device : new String[] {"sim", "cpu"}) {
             Path y = dir.resolve("y_" + device + ".npy");
             Path stats = dir.resolve("stats_" + device + ".json");
-            Outcome o = run("gemm", "--x", dir.resolve("x.npy").toString(), "--w", dir.resolve("w.npy").toString(),
+            Cli.Outcome o = run("gemm", "--x", dir.resolve("x.npy").toString(), "--w", dir.resolve("w.npy").toString(),
                     "--block", "8", "--mask", dir.resolve("mask.npy").toString(), "--out", y.toString(),
                     "--device", device, "--stats", stats.toString());
             assertEquals(0, o.code(), o.err());
@@ -123,7 +112,7 @@ class GemmCommandTest {
             if (String.join(" ", c).contains("--device")) {
                 args[c.length + 5] = "--trace=" + dir.resolve("t.fst");
             }
-            Outcome o = run(args);
+            Cli.Outcome o = run(args);
             String joined = String.join(" ", c);
             assertTrue(o.code() != 0, joined);
             assertEquals(1, o.err().strip().lines().count(), joined + " -> " + o.err());

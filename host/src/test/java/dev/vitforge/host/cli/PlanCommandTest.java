@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -24,15 +22,8 @@ class PlanCommandTest {
     private static final Path ZOO = Path.of("..", "models", "zoo");
 
     private static String[] err(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true));
-        try {
-            int code = Main.run(args);
-            return new String[] {String.valueOf(code), err.toString()};
-        } finally {
-            System.setErr(saved);
-        }
+        Cli.Outcome o = Cli.run(args);
+        return new String[] {String.valueOf(o.code()), o.err()};
     }
 
     @Test

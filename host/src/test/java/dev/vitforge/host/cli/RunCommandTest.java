@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -41,13 +39,7 @@ class RunCommandTest {
             """;
 
     private static int run(String... args) {
-        PrintStream saved = System.err;
-        System.setErr(new PrintStream(new ByteArrayOutputStream(), true));
-        try {
-            return Main.run(args);
-        } finally {
-            System.setErr(saved);
-        }
+        return Cli.run(args).code();
     }
 
     @Test

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -32,14 +30,8 @@ class SelectCommandTest {
     @TempDir
     Path dir;
 
-    private int run(String... args) {
-        PrintStream saved = System.err;
-        System.setErr(new PrintStream(new ByteArrayOutputStream(), true));
-        try {
-            return Main.run(args);
-        } finally {
-            System.setErr(saved);
-        }
+    private static int run(String... args) {
+        return Cli.run(args).code();
     }
 
     @Test
