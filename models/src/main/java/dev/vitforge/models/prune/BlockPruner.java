@@ -63,19 +63,8 @@ public final class BlockPruner {
             }
             int n = layer.outFeatures();
             int k = layer.inFeatures();
-            mask.requireFits(n, k);
             float[] data = weight(weights, layer, "weights").data();
-            int b = mask.blockSize();
-            int cols = mask.inputBlocks();
-            boolean[] kept = mask.kept();
-            for (int r = 0; r < n; r++) {
-                int row = (r / b) * cols;
-                for (int c = 0; c < k; c++) {
-                    if (!kept[row + c / b]) {
-                        data[r * k + c] = 0f;
-                    }
-                }
-            }
+            mask.zeroPruned(data, n, k);
             replaced.put(layer.weightName(), new Float32Tensor(new int[] {n, k}, data));
         }
         return weights.with(replaced);

@@ -1,7 +1,7 @@
 package dev.vitforge.models.quant;
 
+import dev.vitforge.models.reference.Dense;
 import dev.vitforge.models.reference.ActivationObserver;
-import dev.vitforge.models.reference.FloatMath;
 import dev.vitforge.models.reference.Params;
 import dev.vitforge.models.tensor.Float32Tensor;
 import dev.vitforge.models.tensor.Int8Tensor;
@@ -528,35 +528,25 @@ public final class IntegerSelector {
                 }
                 chan[t][h] = s / d;
             }
-            double[][] ln = dev.vitforge.models.reference.Dense.layerNorm(xh, lnW, lnB, LN_EPS);
+            double[][] ln = Dense.layerNorm(xh, lnW, lnB, LN_EPS);
             obs.observe(pre + "in_proj", ln);
             double[][] pre0 = linear(ln, inW, inB);
             obs.observe(pre + "in_proj.out", pre0);
-            double[][] u = gelu(pre0);
+            double[][] u = Dense.gelu(pre0);
             obs.observe(pre + "mlp.0", u);
-            double[] global = new double[d - d / 2];
-            for (double[] ut : u) {
-                for (int c = d / 2; c < d; c++) {
-                    global[c - d / 2] += ut[c];
-                }
-            }
-            for (double[] ut : u) {
-                for (int c = d / 2; c < d; c++) {
-                    ut[c] = global[c - d / 2] / n;
-                }
-            }
+            Dense.averageSecondHalf(u, d, n);
             double[][] a0 = linear(u, m0W, m0B);
             obs.observe(pre + "mlp.0.out", a0);
-            double[][] a1 = gelu(a0);
+            double[][] a1 = Dense.gelu(a0);
             obs.observe(pre + "mlp.1", a1);
             double[][] b0 = linear(a1, m1W, m1B);
             obs.observe(pre + "mlp.1.out", b0);
-            obs.observe(pre + "mlp.2", gelu(b0));
+            obs.observe(pre + "mlp.2", Dense.gelu(b0));
         }
         obs.observe(pre + "head_gate.0", chan);
         double[][] g = linear(chan, g0W, g0B);
         obs.observe(pre + "head_gate.0.out", g);
-        obs.observe(pre + "head_gate.1", gelu(g));
+        obs.observe(pre + "head_gate.1", Dense.gelu(g));
     }
 
     private static double[][] linear(double[][] x, double[] w, double[] b) {
@@ -570,18 +560,6 @@ public final class IntegerSelector {
                     acc += x[t][i] * w[o * in + i];
                 }
                 y[t][o] = acc;
-            }
-        }
-        return y;
-    }
-
-
-    private static double[][] gelu(double[][] x) {
-        double[][] y = new double[x.length][];
-        for (int t = 0; t < x.length; t++) {
-            y[t] = new double[x[t].length];
-            for (int c = 0; c < x[t].length; c++) {
-                y[t][c] = FloatMath.gelu(x[t][c]);
             }
         }
         return y;

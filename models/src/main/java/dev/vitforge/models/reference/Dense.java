@@ -47,7 +47,7 @@ public final class Dense {
         return y;
     }
 
-    static double[][] gelu(double[][] x) {
+    public static double[][] gelu(double[][] x) {
         double[][] y = new double[x.length][];
         for (int t = 0; t < x.length; t++) {
             y[t] = new double[x[t].length];
@@ -59,6 +59,24 @@ public final class Dense {
     }
 
     /** Columns [from, from + width) of every row. */
+    /**
+     * SPViT's local/global split in place: the second half of each row's channels becomes that
+     * half averaged over all {@code n} rows (the first half stays local).
+     */
+    public static void averageSecondHalf(double[][] u, int d, int n) {
+        double[] global = new double[d - d / 2];
+        for (double[] ut : u) {
+            for (int c = d / 2; c < d; c++) {
+                global[c - d / 2] += ut[c];
+            }
+        }
+        for (double[] ut : u) {
+            for (int c = d / 2; c < d; c++) {
+                ut[c] = global[c - d / 2] / n;
+            }
+        }
+    }
+
     static double[][] columns(double[][] x, int from, int width) {
         double[][] y = new double[x.length][width];
         for (int t = 0; t < x.length; t++) {

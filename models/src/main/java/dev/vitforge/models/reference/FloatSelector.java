@@ -120,17 +120,7 @@ public final class FloatSelector {
             }
             double[][] u = Dense.gelu(Dense.linear(Dense.layerNorm(xh, lnW, lnB, LN_EPS), inW, inB));
             // The global half: the second d/2 channels averaged over the tokens being scored.
-            double[] global = new double[d - d / 2];
-            for (double[] ut : u) {
-                for (int c = d / 2; c < d; c++) {
-                    global[c - d / 2] += ut[c];
-                }
-            }
-            for (double[] ut : u) {
-                for (int c = d / 2; c < d; c++) {
-                    ut[c] = global[c - d / 2] / n;
-                }
-            }
+            Dense.averageSecondHalf(u, d, n);
             double[][] z = Dense.linear(Dense.gelu(Dense.linear(Dense.gelu(Dense.linear(u, m0W, m0B)), m1W, m1B)),
                     m2W, m2B);
             for (int t = 0; t < n; t++) {

@@ -233,4 +233,17 @@ public record BlockMask(int blockSize, int rows, int cols, boolean[] kept) {
     public String toString() {
         return "BlockMask[B=" + blockSize + ", " + rows + " x " + cols + " blocks, " + nonzeroBlocks() + " kept]";
     }
+
+    /** Zeroes every weight of W [n x k] (row-major in {@code w}) outside this mask's kept blocks. */
+    public void zeroPruned(float[] w, int n, int k) {
+        requireFits(n, k);
+        for (int r = 0; r < n; r++) {
+            int row = (r / blockSize) * cols;
+            for (int c = 0; c < k; c++) {
+                if (!kept[row + c / blockSize]) {
+                    w[r * k + c] = 0f;
+                }
+            }
+        }
+    }
 }

@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -37,7 +35,7 @@ public final class Npy {
             }
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new TensorFormatException(name, "cannot read: " + describe(e), e);
+            throw new TensorFormatException(name, "cannot read: " + AtomicFile.describe(e), e);
         }
         return decode(bytes, name);
     }
@@ -185,17 +183,5 @@ public final class Npy {
      */
     public static void write(Path file, Tensor tensor) {
         AtomicFile.write(file, encode(tensor));
-    }
-
-
-    private static String describe(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return "no such file or directory";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        String msg = e.getMessage();
-        return msg == null ? e.getClass().getSimpleName() : msg;
     }
 }

@@ -62,7 +62,7 @@ public final class PrunedModels {
                     Tensor t = Npy.read(file);
                     mask = BlockMask.fromTensor(t, blockSize, layer.outFeatures(), layer.inFeatures(), file.toString());
                     float[] data = w.data();
-                    SyntheticWeights.applyMask(data, layer.outFeatures(), layer.inFeatures(), mask);
+                    mask.zeroPruned(data, layer.outFeatures(), layer.inFeatures());
                     zeroed.put(layer.weightName(), new Float32Tensor(w.shape(), data));
                 }
             } else {

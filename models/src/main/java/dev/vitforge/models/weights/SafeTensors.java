@@ -14,8 +14,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -72,7 +70,7 @@ public final class SafeTensors {
             // Mapped, not copied: DeiT-B's 344 MB are read once into floats without a second heap copy.
             return decode(ch.map(FileChannel.MapMode.READ_ONLY, 0, size), source);
         } catch (IOException e) {
-            throw new TensorFormatException(source, "cannot read: " + describe(e), e);
+            throw new TensorFormatException(source, "cannot read: " + AtomicFile.describe(e), e);
         }
     }
 
@@ -288,17 +286,5 @@ public final class SafeTensors {
                     + " at flat index " + index + " overflows it");
         }
         return bits;
-    }
-
-
-    static String describe(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return "no such file or directory";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        String msg = e.getMessage();
-        return msg == null ? e.getClass().getSimpleName() : msg;
     }
 }

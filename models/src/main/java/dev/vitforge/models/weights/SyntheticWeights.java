@@ -61,29 +61,13 @@ public final class SyntheticWeights {
             if (layer != null && density < 1) {
                 BlockMask mask = BlockMask.random(mix(seed, "mask:" + layer.name()), density, blockSize,
                         layer.outFeatures(), layer.inFeatures());
-                applyMask(data, layer.outFeatures(), layer.inFeatures(), mask);
+                mask.zeroPruned(data, layer.outFeatures(), layer.inFeatures());
             }
             tensors.put(name, new Float32Tensor(shape, data));
         });
         Map<String, Float32Tensor> tuned = selectors.isEmpty() ? tensors
                 : SelectorTuning.tune(a, selectors, new java.util.TreeMap<>(tensors), seed);
         return new Weights(new WeightsSource.Synthetic(seed).spelling(), tuned);
-    }
-
-    /** Zeroes every weight of W [n x k] (row-major in {@code w}) outside the mask's kept blocks. */
-    static void applyMask(float[] w, int n, int k, BlockMask mask) {
-        mask.requireFits(n, k);
-        int b = mask.blockSize();
-        int cols = mask.inputBlocks();
-        boolean[] kept = mask.kept();
-        for (int r = 0; r < n; r++) {
-            int row = (r / b) * cols;
-            for (int c = 0; c < k; c++) {
-                if (!kept[row + c / b]) {
-                    w[r * k + c] = 0f;
-                }
-            }
-        }
     }
 
     private static float[] values(String name, int[] shape, SplittableRandom rng) {
