@@ -313,8 +313,26 @@ public final class IntegerSelector {
      */
     public Step step(int[][] patches, int[] pkg, long pkgWeight, LinearExecutor exec) {
         Decision dec = decide(patches, exec);
+        Packed packed = pack(patches, dec.keep(), dec.p(), pkg, pkgWeight);
+        return new Step(dec, packed.kept(), packed.pkg(), packed.pkgWeight());
+    }
+
+    /** The kept rows in order, and the package token with its accumulated weight P (Q15). */
+    public record Packed(int[][] kept, int[] pkg, long pkgWeight) {
+    }
+
+    /**
+     * The selector's packing on its own (what the hardware pack unit computes): kept rows in order;
+     * S_c = P pkg_c + sum_dropped p_t x_t,c (int64), W = P + sum_dropped p_t, pkg'_c = S_c / W rounded
+     * half away from zero and saturated to int32; nothing dropped, or W = 0, leaves pkg and P as they are.
+     */
+    public static Packed pack(int[][] patches, boolean[] keep, int[] p, int[] pkg, long pkgWeight) {
         int n = patches.length;
-        int kept = dec.keptCount();
+        int dim = pkg.length;
+        int kept = 0;
+        for (boolean b : keep) {
+            kept += b ? 1 : 0;
+        }
         int[][] keptRows = new int[kept][];
         long[] sum = new long[dim];
         for (int c = 0; c < dim; c++) {
@@ -324,24 +342,24 @@ public final class IntegerSelector {
         boolean dropped = false;
         int k = 0;
         for (int t = 0; t < n; t++) {
-            if (dec.keep()[t]) {
+            if (keep[t]) {
                 keptRows[k++] = patches[t].clone();
             } else {
                 dropped = true;
-                weight += dec.p()[t];
+                weight += p[t];
                 for (int c = 0; c < dim; c++) {
-                    sum[c] += (long) dec.p()[t] * patches[t][c];
+                    sum[c] += (long) p[t] * patches[t][c];
                 }
             }
         }
         if (!dropped || weight == 0) {
-            return new Step(dec, keptRows, pkg.clone(), pkgWeight);
+            return new Packed(keptRows, pkg.clone(), pkgWeight);
         }
         int[] next = new int[dim];
         for (int c = 0; c < dim; c++) {
             next[c] = (int) Requant.saturate(divRoundHalfAway(sum[c], weight), Integer.MIN_VALUE, Integer.MAX_VALUE);
         }
-        return new Step(dec, keptRows, next, weight);
+        return new Packed(keptRows, next, weight);
     }
 
     /** round(a / b) for b > 0, halves away from zero: sign(a) floor((|a| + floor(b/2)) / b). */

@@ -75,7 +75,7 @@ public record Requant(int multiplier, int shift) {
         return (int) saturate(apply(x), Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
 
-    static long saturate(long v, long lo, long hi) {
+    public static long saturate(long v, long lo, long hi) {
         return Math.max(lo, Math.min(hi, v));
     }
 }
