@@ -5,10 +5,10 @@ package dev.vitforge.models.quant;
  * normalisation of {@link IntOps#normalize}, then gamma as int16 (per-tensor scale) and beta as
  * int32 at the product scale, then one requantisation to the next layer's input scale.
  */
-record IntLayerNorm(int[] gamma, long[] beta, long epsInt, Requant out) {
+public record IntLayerNorm(int[] gamma, long[] beta, long epsInt, Requant out) {
 
     /** Fraction bits of the normalised value: |y / std| <= 1, so 16 bits keep it in 17 with a sign. */
-    static final int FRAC_BITS = 16;
+    public static final int FRAC_BITS = 16;
     static final int GAMMA_BITS = 14;
 
     static IntLayerNorm of(double[] gamma, double[] beta, double eps, double inScale, double outScale) {
@@ -29,7 +29,7 @@ record IntLayerNorm(int[] gamma, long[] beta, long epsInt, Requant out) {
         return new IntLayerNorm(gq, bq, epsInt, Requant.of(sNorm * sGamma / outScale));
     }
 
-    byte[] apply(int[] row) {
+    public byte[] apply(int[] row) {
         long[] y = IntOps.normalize(row, epsInt, FRAC_BITS);
         byte[] out = new byte[y.length];
         for (int c = 0; c < y.length; c++) {
