@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 
 import dev.vitforge.host.gemm.GemmRun;
-import dev.vitforge.host.gemm.SimGemmEngine;
+import dev.vitforge.host.gemm.GemmExecutor;
 import dev.vitforge.hwgen.gemm.GemmConfig;
 import dev.vitforge.hwgen.gemm.GemmCycleModel;
 import dev.vitforge.hwgen.gemm.GemmSchedule;
@@ -91,39 +91,7 @@ final class RunCommand implements Callable<Integer> {
         IntegerVit vit = IntegerVit.quantize(a, m.selectors(), m.weights()::get,
                 IntegerVit.calibrateSynthetic(floatModel, m.weights()::get, calibrationImages, 1));
         GemmConfig engine = ModelPlan.plan(a, m.selectors(), m.masks()::get, m.blockSize(), target).engine();
-        SimGemmEngine sim = device.equals("sim") ? new SimGemmEngine(engine, false) : null;
-
-        List<Map<String, Object>> layers = new ArrayList<>();
-        long[] totals = new long[3]; // cycles, bytes to device, bytes from device
-        LinearExecutor exec = (layer, x, w) -> {
-            // The int8 weights' own zero blocks are the mask: exact, since a dropped block is all zeros.
-            BlockMask mask = BlockMask.fromWeights(w, engine.blockSize());
-            GemmRun run;
-            if (sim != null) {
-                run = sim.run(x, w, mask, SimGemmEngine.Backpressure.NONE, null);
-            } else {
-                int[] beats = GemmCycleModel.beatsPerColumn(mask, x.cols());
-                long cycles = GemmCycleModel.cycles(engine, GemmSchedule.balance(beats, engine.lanes()), beats,
-                        x.rows(), x.cols());
-                run = new GemmRun(LinearExecutor.JAVA.run(layer, x, w), cycles, cycles, 0, 0, 0, engine.multipliers(),
-                        0, 0);
-            }
-            long useful = mask.usefulMacs(x.rows(), w.rows(), x.cols());
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("name", layer);
-            r.put("where", sim != null ? "gemm engine (Verilator)" : "cpu reference (cycles: model)");
-            r.put("m", x.rows());
-            r.put("k", x.cols());
-            r.put("n", w.rows());
-            r.put("cycles", run.cycles());
-            r.put("useful_macs", useful);
-            r.put("utilization", (double) useful / ((double) Math.max(1, run.cycles()) * engine.multipliers()));
-            layers.add(r);
-            totals[0] += run.cycles();
-            totals[1] += run.bytesToDevice();
-            totals[2] += run.bytesFromDevice();
-            return run.y();
-        };
+        GemmExecutor exec = new GemmExecutor(engine, device.equals("sim"));
         ForwardResult result = vit.forward(pixels, exec);
 
         float[] logits = result.logits();
@@ -131,26 +99,27 @@ final class RunCommand implements Callable<Integer> {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("model", m.name());
         report.put("device", device);
+        report.put("products_on", device.equals("sim") ? "gemm engine (Verilator)" : "cpu reference (cycles: the engine's model)");
         report.put("board", target.name());
         report.put("logits", logits);
         report.put("top5", top5);
         report.put("tokens_kept", result.keptCounts());
-        report.put("layers", layers);
-        report.put("total_cycles", totals[0]);
+        report.put("layers", exec.products());
+        report.put("total_cycles", exec.cycles());
         report.put("cycles_cover", "the GEMM engine's products; LayerNorm, softmax, GELU and the selectors' "
                 + "decisions run on the host");
         report.put("clock_mhz", target.clockMhz());
-        report.put("latency_ms", totals[0] / (target.clockMhz() * 1e3));
-        report.put("bytes_to_device", totals[1]);
-        report.put("bytes_from_device", totals[2]);
+        report.put("latency_ms", exec.cycles() / (target.clockMhz() * 1e3));
+        report.put("bytes_to_device", exec.bytesToDevice());
+        report.put("bytes_from_device", exec.bytesFromDevice());
         report.put("engine", Map.of("lanes", engine.lanes(), "row_tile", engine.rowTile(), "block", engine.blockSize(),
                 "multipliers", engine.multipliers()));
         if (json != null) {
             AtomicFiles.writeJson(json, report);
         }
         System.out.printf("run %s on %s (%s): %d GEMM products, %d cycles = %.3f ms at %d MHz, tokens kept %s, "
-                        + "top-5 %s%n", m.name(), device, target.name(), layers.size(), totals[0],
-                totals[0] / (target.clockMhz() * 1e3), target.clockMhz(), java.util.Arrays.toString(result.keptCounts()),
+                        + "top-5 %s%n", m.name(), device, target.name(), exec.products().size(), exec.cycles(),
+                exec.cycles() / (target.clockMhz() * 1e3), target.clockMhz(), java.util.Arrays.toString(result.keptCounts()),
                 top5);
         return 0;
     }

@@ -9,6 +9,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import dev.vitforge.host.gemm.GemmExecutor;
+import dev.vitforge.host.selector.SelectorUnit;
+import dev.vitforge.hwgen.gemm.GemmConfig;
+import dev.vitforge.hwgen.plan.Board;
+import dev.vitforge.hwgen.plan.GemmPlanner;
 import dev.vitforge.models.quant.IntegerSelector;
 import dev.vitforge.models.tensor.Float32Tensor;
 import dev.vitforge.models.tensor.Npy;
@@ -18,9 +23,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./vitforge select}: one SPViT token selector on its own (SEMANTICS.md). The cpu device
- * runs the integer reference ({@link IntegerSelector}), calibrated on the given tokens, which is
- * what the selector hardware is to match bit for bit. The heads are read off the weights
+ * {@code ./vitforge select}: one SPViT token selector on its own (SEMANTICS.md), calibrated on the
+ * given tokens. The sim device runs the selector unit's kernels and the GEMM engine (the selector's
+ * linear layers) on Verilator; the cpu device runs the integer reference ({@link IntegerSelector})
+ * with the same units' cycle models. Both write the same four files, byte for byte. The heads are read off the weights
  * ({@code head_gate.0.weight} is [max(1, H/2) x H]).
  */
 @Command(name = "select", mixinStandardHelpOptions = true,
@@ -37,19 +43,24 @@ final class SelectCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR")
     Path out;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu",
-            description = "cpu: the integer reference (default: ${DEFAULT-VALUE})")
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "sim|cpu",
+            description = "sim: the selector unit's RTL and the GEMM engine on Verilator; cpu: the integer reference "
+                    + "with the cycle models (default: ${DEFAULT-VALUE}); both write identical files")
     String device;
+
+    @Option(names = "--board", defaultValue = Board.DEFAULT, paramLabel = "BOARD",
+            description = "the board whose GEMM engine runs the selector's linear layers (default: ${DEFAULT-VALUE})")
+    String board;
+
+    /** The block size the standalone selector's engine is planned for (LPViT's default; its layers are dense). */
+    static final int BLOCK = 16;
 
     @Override
     public Integer call() {
-        if (device.equals("sim")) {
-            throw new IllegalArgumentException("--device sim needs the token-selector unit, which has no RTL yet; "
-                    + "use --device cpu (the integer reference the unit will match)");
+        if (!device.equals("cpu") && !device.equals("sim")) {
+            throw new IllegalArgumentException("--device must be sim or cpu, got '" + device + "'");
         }
-        if (!device.equals("cpu")) {
-            throw new IllegalArgumentException("--device must be cpu, got '" + device + "'");
-        }
+        Board target = Board.named(board);
         Float32Tensor t = (Float32Tensor) Npy.read(tokens, dev.vitforge.models.tensor.DType.FLOAT32, 2);
         for (float v : t.data()) {
             if (!Float.isFinite(v)) {
@@ -74,21 +85,39 @@ final class SelectCommand implements Callable<Integer> {
             throw new IllegalArgumentException(selector + ": " + heads + " heads of " + d + " channels do not make the "
                     + "tokens' " + dim + " (" + tokens + ")");
         }
-        IntegerSelector.Output o;
+        IntegerSelector quantized;
         try {
-            o = IntegerSelector.quantize(w::get, heads, dim, List.of(t)).apply(t);
+            quantized = IntegerSelector.quantize(w::get, heads, dim, List.of(t));
         } catch (RuntimeException e) { // any shape or value the weights get wrong is the weights file's problem
             throw new IllegalArgumentException(selector + ": " + e.getMessage(), e);
         }
+        int patches = t.shape()[0] - 1;
+        boolean simulate = device.equals("sim");
+        SelectorUnit.Sizes sizes = new SelectorUnit.Sizes(dim, heads, SelectorUnit.tokenCapacity(patches));
+        GemmConfig engine = GemmPlanner.plan(SelectorUnit.linearLayers(sizes, BLOCK), target);
+        GemmExecutor exec = new GemmExecutor(engine, simulate);
+        SelectorUnit unit = new SelectorUnit(sizes, simulate);
+        IntegerSelector.Output o = quantized.apply(t, exec, unit);
+
+        // No device in the file: sim measures the cycles the cpu device's models predict, so the files are equal.
         Map<String, Object> stats = new LinkedHashMap<>();
-        stats.put("device", device);
         stats.put("tokens", t.shape()[0]);
         stats.put("kept", o.keptCount());
-        stats.put("dropped", t.shape()[0] - 1 - o.keptCount());
+        stats.put("dropped", patches - o.keptCount());
         stats.put("heads", heads);
+        stats.put("board", target.name());
+        stats.put("cycles", exec.cycles() + unit.totalCycles());
+        stats.put("gemm_cycles", exec.cycles());
+        stats.put("unit_cycles", unit.totalCycles());
+        stats.put("unit_cycles_by_kernel", unit.cyclesInOrder());
+        stats.put("gemm_products", exec.products());
+        stats.put("engine", engine.lanes() + " lane(s) x " + engine.rowTile() + " x " + engine.blockSize()
+                + " int8 multipliers");
         writeAll(o, stats);
-        System.out.printf("select %s: kept %d of %d patch tokens (+ CLS, + package token) -> %s%n", device,
-                o.keptCount(), t.shape()[0] - 1, out);
+        System.out.printf("select %s: kept %d of %d patch tokens (+ CLS, + package token); %d cycles (GEMM engine %d, "
+                + "selector unit %d) = %.3f ms at %d MHz -> %s%n", device, o.keptCount(), patches,
+                exec.cycles() + unit.totalCycles(), exec.cycles(), unit.totalCycles(),
+                (exec.cycles() + unit.totalCycles()) / (target.clockMhz() * 1e3), target.clockMhz(), out);
         return 0;
     }
 

@@ -52,9 +52,11 @@ class SelectCommandTest {
             data[i] = (float) rnd.nextGaussian();
         }
         Npy.write(dir.resolve("t.npy"), new Float32Tensor(new int[] {tokens, 96}, data));
-        for (String out : new String[] {"a", "b"}) {
+        // a and b: the cpu device twice (deterministic); s: the selector unit and the GEMM engine on Verilator.
+        for (String out : new String[] {"a", "b", "s"}) {
             assertEquals(0, run("select", "--tokens", dir.resolve("t.npy").toString(), "--selector",
-                    dir.resolve("sel.safetensors").toString(), "--out", dir.resolve(out).toString()));
+                    dir.resolve("sel.safetensors").toString(), "--out", dir.resolve(out).toString(), "--device",
+                    out.equals("s") ? "sim" : "cpu"));
         }
         UInt8Tensor keep = (UInt8Tensor) Npy.read(dir.resolve("a").resolve("keep.npy"));
         Float32Tensor kept = (Float32Tensor) Npy.read(dir.resolve("a").resolve("tokens.npy"));
@@ -70,13 +72,15 @@ class SelectCommandTest {
         assertTrue(Files.readString(dir.resolve("a").resolve("stats.json")).contains("\"kept\": " + (count - 1)));
         for (String f : new String[] {"keep.npy", "tokens.npy", "p_keep.npy", "stats.json"}) {
             assertArrayEquals(Files.readAllBytes(dir.resolve("a").resolve(f)), Files.readAllBytes(dir.resolve("b").resolve(f)), f);
+            assertArrayEquals(Files.readAllBytes(dir.resolve("a").resolve(f)), Files.readAllBytes(dir.resolve("s").resolve(f)),
+                    "sim and cpu differ in " + f);
         }
         assertTrue(run("select", "--tokens", dir.resolve("t.npy").toString(), "--selector",
                 dir.resolve("t.npy").toString(), "--out", dir.resolve("c").toString()) != 0);
         assertTrue(run("select", "--tokens", dir.resolve("sel.safetensors").toString(), "--selector",
                 dir.resolve("sel.safetensors").toString(), "--out", dir.resolve("c").toString()) != 0);
         assertTrue(run("select", "--tokens", dir.resolve("t.npy").toString(), "--selector",
-                dir.resolve("sel.safetensors").toString(), "--out", dir.resolve("c").toString(), "--device", "sim") != 0);
+                dir.resolve("sel.safetensors").toString(), "--out", dir.resolve("c").toString(), "--device", "fpga") != 0);
         assertFalse(Files.exists(dir.resolve("c").resolve("keep.npy")));
     }
 }

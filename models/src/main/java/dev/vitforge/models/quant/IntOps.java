@@ -21,8 +21,10 @@ public final class IntOps {
     static final double EXP_A = 0.3585;
     static final double EXP_B = 1.353;
     static final double EXP_C = 0.344;
-    static final long EXP_B_INT = (long) Math.floor(EXP_B / EXP_IN_SCALE);
-    static final long EXP_C_INT = (long) Math.floor(EXP_C / (EXP_A * EXP_IN_SCALE * EXP_IN_SCALE));
+    /** B at the exp input scale: the polynomial is (r + EXP_B_INT)^2 + EXP_C_INT (public for hardware generators). */
+    public static final long EXP_B_INT = (long) Math.floor(EXP_B / EXP_IN_SCALE);
+    /** C over A S^2, the polynomial's constant term at {@link #EXP_OUT_SCALE}. */
+    public static final long EXP_C_INT = (long) Math.floor(EXP_C / (EXP_A * EXP_IN_SCALE * EXP_IN_SCALE));
     /** Scale of {@link #exp}'s output, A * S^2: exp(0) comes out near 6.1e6, about 23 bits. */
     public static final double EXP_OUT_SCALE = EXP_A * EXP_IN_SCALE * EXP_IN_SCALE;
     /** Softmax probabilities come out as int8 in [0, 127] at scale 1/127, so a certainty of 1 is exact. */

@@ -67,7 +67,7 @@ public final class IntegerSelector {
     public static final int STANDALONE_FRAC_BITS = 8;
 
     /** The integer decision for n patch tokens. */
-    public record Decision(boolean[] keep, long[] margins, int[] p, long[][] diffs, int[][] w) {
+    public record Decision(boolean[] keep, long[] margins, int[] p, long[][] diffs) {
         public int keptCount() {
             int k = 0;
             for (boolean b : keep) {
@@ -254,6 +254,11 @@ public final class IntegerSelector {
 
     /** {@code ./vitforge select}: tokens [T x D], CLS in row 0, no package token; products through {@code exec}. */
     public Output apply(Float32Tensor tokens, LinearExecutor exec) {
+        return apply(tokens, exec, SelectorKernels.JAVA);
+    }
+
+    /** {@code ./vitforge select} with the products through {@code exec} and the non-linear kernels on {@code kernels}. */
+    public Output apply(Float32Tensor tokens, LinearExecutor exec, SelectorKernels kernels) {
         if (tokens.rank() != 2 || tokens.rows() < 1 || tokens.cols() != dim) {
             throw new IllegalArgumentException("tokens must be [T x " + dim + "] with T >= 1, got "
                     + tokens.shapeString());
@@ -270,7 +275,7 @@ public final class IntegerSelector {
             rows[i / dim][i % dim] = in[i] << STANDALONE_FRAC_BITS;
         }
         int[][] patches = java.util.Arrays.copyOfRange(rows, 1, t);
-        Step s = step(patches, new int[dim], 0, exec);
+        Step s = step(patches, new int[dim], 0, exec, kernels);
         int kept = s.kept().length;
         byte[] keep = new byte[t];
         keep[0] = 1;
@@ -312,8 +317,13 @@ public final class IntegerSelector {
      * anything was dropped).
      */
     public Step step(int[][] patches, int[] pkg, long pkgWeight, LinearExecutor exec) {
-        Decision dec = decide(patches, exec);
-        Packed packed = pack(patches, dec.keep(), dec.p(), pkg, pkgWeight);
+        return step(patches, pkg, pkgWeight, exec, SelectorKernels.JAVA);
+    }
+
+    /** {@link #step} with the non-linear kernels on {@code kernels}. */
+    public Step step(int[][] patches, int[] pkg, long pkgWeight, LinearExecutor exec, SelectorKernels kernels) {
+        Decision dec = decide(patches, exec, kernels);
+        Packed packed = kernels.pack(patches, dec.keep(), dec.p(), pkg, pkgWeight);
         return new Step(dec, packed.kept(), packed.pkg(), packed.pkgWeight());
     }
 
@@ -380,40 +390,49 @@ public final class IntegerSelector {
 
     /** Scores n patch rows (int32 at {@link #inScale()}). */
     public Decision decide(int[][] x, LinearExecutor exec) {
+        return decide(x, exec, SelectorKernels.JAVA);
+    }
+
+    /** Scores n patch rows (int32 at {@link #inScale()}), the non-linear kernels on {@code kernels}. */
+    public Decision decide(int[][] x, LinearExecutor exec, SelectorKernels kernels) {
         int n = x.length;
         if (n == 0) {
-            return new Decision(new boolean[0], new long[0], new int[0], new long[0][heads], new int[0][heads]);
+            return new Decision(new boolean[0], new long[0], new int[0], new long[0][heads]);
         }
         int rows = n * heads;
         // 1. Per-head LayerNorm, head-major rows h*n + t, and in_proj on all of them at once.
-        byte[] lnOut = new byte[rows * d];
-        int[] seg = new int[d];
+        int[] segments = new int[rows * d];
         for (int h = 0; h < heads; h++) {
             for (int t = 0; t < n; t++) {
-                System.arraycopy(x[t], h * d, seg, 0, d);
-                System.arraycopy(ln.apply(seg), 0, lnOut, (h * n + t) * d, d);
+                System.arraycopy(x[t], h * d, segments, (h * n + t) * d, d);
             }
         }
+        byte[] lnOut = kernels.layerNorm(ln, segments, d);
         int[] acc = inProj.run(exec, new Int8Tensor(new int[] {rows, d}, lnOut));
-        byte[] v = geluToInt8(acc, d, inProjOut, gelu0, gelu0Out);
-        // 2. The global half: int8 sums over the n tokens times a run-time reciprocal of n.
-        Requant recip = reciprocal(n);
+        byte[] v = kernels.gelu(acc, d, inProjOut, gelu0, gelu0Out);
+        // 2. The global half: per head and channel, int8 sums over the n tokens times a run-time reciprocal of n.
+        int half = d / 2;
+        int[] columns = new int[heads * (d - half) * n];
         for (int h = 0; h < heads; h++) {
-            for (int c = d / 2; c < d; c++) {
-                long s = 0;
+            for (int c = half; c < d; c++) {
                 for (int t = 0; t < n; t++) {
-                    s += v[(h * n + t) * d + c];
+                    columns[((h * (d - half)) + c - half) * n + t] = v[(h * n + t) * d + c];
                 }
-                byte mean = recip.toInt8(s);
+            }
+        }
+        byte[] means = kernels.groupMean(columns, n, reciprocal(n));
+        for (int h = 0; h < heads; h++) {
+            for (int c = half; c < d; c++) {
+                byte mean = means[h * (d - half) + c - half];
                 for (int t = 0; t < n; t++) {
                     v[(h * n + t) * d + c] = mean;
                 }
             }
         }
         // 3. The MLP to two logits at one scale.
-        byte[] a1 = geluToInt8(mlp0.run(exec, new Int8Tensor(new int[] {rows, d}, v)), d / 2, mlp0Out, gelu1,
+        byte[] a1 = kernels.gelu(mlp0.run(exec, new Int8Tensor(new int[] {rows, d}, v)), d / 2, mlp0Out, gelu1,
                 gelu1Out);
-        byte[] a2 = geluToInt8(mlp1.run(exec, new Int8Tensor(new int[] {rows, d / 2}, a1)), d / 4, mlp1Out, gelu2,
+        byte[] a2 = kernels.gelu(mlp1.run(exec, new Int8Tensor(new int[] {rows, d / 2}, a1)), d / 4, mlp1Out, gelu2,
                 gelu2Out);
         int[] z = mlp2.run(exec, new Int8Tensor(new int[] {rows, d / 4}, a2));
         long[][] diff = new long[n][heads];
@@ -423,58 +442,19 @@ public final class IntegerSelector {
                 diff[t][h] = (long) z[2 * r] - z[2 * r + 1];
             }
         }
-        // 4. Head gate.
-        byte[] cm = new byte[n * heads];
+        // 4. Head gate: per token and head the channel mean of X_h, then a two-layer MLP.
+        int[] flat = new int[n * dim];
         for (int t = 0; t < n; t++) {
-            for (int h = 0; h < heads; h++) {
-                long s = 0;
-                for (int c = 0; c < d; c++) {
-                    s += x[t][h * d + c];
-                }
-                cm[t * heads + h] = chanMean.toInt8(s);
-            }
+            System.arraycopy(x[t], 0, flat, t * dim, dim);
         }
+        byte[] cm = kernels.groupMean(flat, d, chanMean);
         int hg = gate0.outFeatures();
-        byte[] g0 = geluToInt8(gate0.run(exec, new Int8Tensor(new int[] {n, heads}, cm)), hg, gate0Out, gelu3,
+        byte[] g0 = kernels.gelu(gate0.run(exec, new Int8Tensor(new int[] {n, heads}, cm)), hg, gate0Out, gelu3,
                 gelu3Out);
         int[] g1 = gate1.run(exec, new Int8Tensor(new int[] {n, hg}, g0));
         // 5-6. Margin (exact MAC, sign test) and p (one rounded divide).
-        boolean[] keep = new boolean[n];
-        long[] margin = new long[n];
-        int[] p = new int[n];
-        int[][] w = new int[n][heads];
-        for (int t = 0; t < n; t++) {
-            long m = 0;
-            long num = 0;
-            long den = 0;
-            long sig = 0;
-            for (int h = 0; h < heads; h++) {
-                int wh = IntOps.sigmoid(toInt(gate1ToExp[h].apply(g1[t * heads + h])));
-                int sh = IntOps.sigmoid(toInt(zToExp.apply(diff[t][h])));
-                w[t][h] = wh;
-                m += wh * diff[t][h];
-                num += (long) wh * sh;
-                den += wh;
-                sig += sh;
-            }
-            margin[t] = m;
-            keep[t] = m >= 0;
-            p[t] = (int) (den > 0 ? (num + den / 2) / den : (sig + heads / 2) / heads);
-        }
-        return new Decision(keep, margin, p, diff, w);
-    }
-
-    private static int toInt(long v) {
-        return (int) Requant.saturate(v, Integer.MIN_VALUE, Integer.MAX_VALUE);
-    }
-
-    /** Accumulators [rows x width] -> per-channel requant to the GELU input (int32) -> GELU -> int8. */
-    private static byte[] geluToInt8(int[] acc, int width, Requant[] toGelu, IntOps.Gelu gelu, Requant out) {
-        byte[] y = new byte[acc.length];
-        for (int i = 0; i < acc.length; i++) {
-            y[i] = out.toInt8(gelu.apply(toGelu[i % width].toInt32(acc[i])));
-        }
-        return y;
+        SelectorKernels.Decided dec = kernels.decide(g1, diff, gate1ToExp, zToExp);
+        return new Decision(dec.keep(), dec.margins(), dec.p(), diff);
     }
 
     /** Like {@link QuantLinear#of} but with one weight scale for the whole tensor, so all outputs share a scale. */

@@ -1,0 +1,338 @@
+package dev.vitforge.host.selector;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.vitforge.hwgen.plan.GemmLayer;
+import dev.vitforge.models.sparse.BlockMask;
+
+import dev.vitforge.hwgen.ir.Design;
+import dev.vitforge.hwgen.selector.DecisionUnit;
+import dev.vitforge.hwgen.selector.GeluUnit;
+import dev.vitforge.hwgen.selector.GroupMeanUnit;
+import dev.vitforge.hwgen.selector.LayerNormUnit;
+import dev.vitforge.hwgen.selector.PackUnit;
+import dev.vitforge.models.quant.IntLayerNorm;
+import dev.vitforge.models.quant.IntOps;
+import dev.vitforge.models.quant.IntegerSelector;
+import dev.vitforge.models.quant.Requant;
+import dev.vitforge.models.quant.SelectorKernels;
+import dev.vitforge.sim.tools.DesignFiles;
+import dev.vitforge.sim.verilator.Beats;
+import dev.vitforge.sim.verilator.SimInstance;
+import dev.vitforge.sim.verilator.VerilatorModel;
+
+/**
+ * The selector's non-linear kernels on the selector unit: {@code simulate} runs each call on the
+ * kernel's generated RTL on Verilator and counts the cycles it measures; otherwise the Java
+ * reference computes the values and each kernel's cycle model the cycles (the kernels' tests hold
+ * measured and modelled cycles equal at full stream rate, so both devices report the same counts).
+ * The kernels run one after another, so the unit's cycles are their sum.
+ *
+ * <p>Sized from the selector: D, H, d = D / H, and the most patch tokens it scores.
+ */
+public final class SelectorUnit implements SelectorKernels {
+    /** The unit's generation parameters. */
+    public record Sizes(int dim, int heads, int maxTokens) {
+        public Sizes {
+            if (heads < 1 || dim % heads != 0 || maxTokens < 1) {
+                throw new IllegalArgumentException("selector unit: D = " + dim + ", H = " + heads + ", max tokens "
+                        + maxTokens);
+            }
+        }
+
+        public int headDim() {
+            return dim / heads;
+        }
+
+        /** The widest row a GELU step sees: d (in_proj) or the head gate's hidden width max(1, H/2). */
+        public int geluChannels() {
+            return Math.max(headDim(), Math.max(1, heads / 2));
+        }
+
+        public Design layerNorm() {
+            return LayerNormUnit.design(headDim());
+        }
+
+        public Design gelu() {
+            return GeluUnit.design(geluChannels());
+        }
+
+        public Design groupMean() {
+            return GroupMeanUnit.design();
+        }
+
+        public Design decision() {
+            return DecisionUnit.design(heads);
+        }
+
+        public Design pack() {
+            return PackUnit.design(dim, maxTokens);
+        }
+    }
+
+    private static final long BUDGET_PER_BEAT = 64;
+
+    private final Sizes sizes;
+    private final boolean simulate;
+    private final Map<String, Long> cycles = new LinkedHashMap<>();
+    private VerilatorModel layerNorm;
+    private VerilatorModel gelu;
+    private VerilatorModel groupMean;
+    private VerilatorModel decision;
+    private VerilatorModel pack;
+
+    public SelectorUnit(Sizes sizes, boolean simulate) {
+        this.sizes = sizes;
+        this.simulate = simulate;
+        for (String k : new String[] {"layernorm", "gelu", "group_mean", "decision", "pack"}) {
+            cycles.put(k, 0L);
+        }
+        if (simulate) {
+            layerNorm = VerilatorModel.build(DesignFiles.source(sizes.layerNorm()));
+            gelu = VerilatorModel.build(DesignFiles.source(sizes.gelu()));
+            groupMean = VerilatorModel.build(DesignFiles.source(sizes.groupMean()));
+            decision = VerilatorModel.build(DesignFiles.source(sizes.decision()));
+            pack = VerilatorModel.build(DesignFiles.source(sizes.pack()));
+        }
+    }
+
+    /** The patch-token capacity the unit is generated for: n rounded up to a power of two (at least 16), so
+     * nearby token counts share one build. */
+    public static int tokenCapacity(int patches) {
+        int c = 16;
+        while (c < patches) {
+            c *= 2;
+        }
+        return c;
+    }
+
+    /**
+     * The selector's linear layers at the unit's capacity, dense, as the GEMM engine runs them: in_proj and
+     * the MLP over n*H head rows, the head gate over n tokens.
+     */
+    public static List<GemmLayer> linearLayers(Sizes s, int blockSize) {
+        int n = s.maxTokens();
+        int d = s.headDim();
+        int h = s.heads();
+        int hg = Math.max(1, h / 2);
+        int rows = n * h;
+        return List.of(
+                new GemmLayer("selector.in_proj", rows, d, d, BlockMask.full(blockSize, d, d)),
+                new GemmLayer("selector.mlp.0", rows, d, d / 2, BlockMask.full(blockSize, d / 2, d)),
+                new GemmLayer("selector.mlp.1", rows, d / 2, d / 4, BlockMask.full(blockSize, d / 4, d / 2)),
+                new GemmLayer("selector.mlp.2", rows, d / 4, 2, BlockMask.full(blockSize, 2, d / 4)),
+                new GemmLayer("selector.head_gate.0", n, h, hg, BlockMask.full(blockSize, hg, h)),
+                new GemmLayer("selector.head_gate.1", n, hg, h, BlockMask.full(blockSize, h, hg)));
+    }
+
+    public Sizes sizes() {
+        return sizes;
+    }
+
+    /** Cycles so far per kernel: layernorm, gelu, group_mean, decision, pack. */
+    public Map<String, Long> cycles() {
+        return Map.copyOf(cycles);
+    }
+
+    /** Cycles per kernel in a fixed order, for reports. */
+    public Map<String, Long> cyclesInOrder() {
+        return new LinkedHashMap<>(cycles);
+    }
+
+    public long totalCycles() {
+        return cycles.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private void count(String kernel, long c) {
+        cycles.merge(kernel, c, Long::sum);
+    }
+
+    private static long run(SimInstance sim, long beats, String kernel) {
+        long c = sim.run(BUDGET_PER_BEAT * beats + 10_000);
+        if (c == SimInstance.BUDGET_EXHAUSTED) {
+            throw new IllegalStateException("selector " + kernel + " unit did not finish within its cycle budget");
+        }
+        return c;
+    }
+
+    private static long[] int32Beats(int[] values) {
+        long[] b = new long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            b[i] = values[i] & 0xFFFFFFFFL;
+        }
+        return b;
+    }
+
+    private static int[] wide64(long v) {
+        return new int[] {(int) v, (int) (v >>> 32)};
+    }
+
+    private static byte[] bytes(Beats out) {
+        long[] v = out.values();
+        byte[] b = new byte[v.length];
+        for (int i = 0; i < v.length; i++) {
+            b[i] = (byte) v[i];
+        }
+        return b;
+    }
+
+    @Override
+    public byte[] layerNorm(IntLayerNorm ln, int[] rows, int width) {
+        int n = rows.length / width;
+        if (!simulate) {
+            count("layernorm", LayerNormUnit.cycles(width, n));
+            return SelectorKernels.JAVA.layerNorm(ln, rows, width);
+        }
+        try (SimInstance sim = layerNorm.newInstance()) {
+            sim.reset(2);
+            sim.poke("width", width);
+            sim.pokeWide("eps", wide64(ln.epsInt()));
+            sim.poke("out_mult", ln.out().multiplier());
+            sim.poke("out_shift", ln.out().shift());
+            int[][] params = new int[width][];
+            for (int c = 0; c < width; c++) {
+                long lo = (ln.gamma()[c] & 0xFFFFL) | (ln.beta()[c] << 16);
+                params[c] = new int[] {(int) lo, (int) (lo >>> 32), (int) (ln.beta()[c] >> 48)};
+            }
+            sim.push("param", params, new boolean[width]);
+            sim.push("in", int32Beats(rows), new boolean[rows.length]);
+            sim.expect("out", rows.length);
+            count("layernorm", run(sim, rows.length + width, "layernorm"));
+            return bytes(sim.pop("out"));
+        }
+    }
+
+    @Override
+    public byte[] gelu(int[] acc, int width, Requant[] toGelu, IntOps.Gelu g, Requant out) {
+        if (!simulate) {
+            count("gelu", GeluUnit.cycles(width, acc.length));
+            return SelectorKernels.JAVA.gelu(acc, width, toGelu, g, out);
+        }
+        try (SimInstance sim = gelu.newInstance()) {
+            sim.reset(2);
+            sim.poke("channels", width);
+            sim.pokeWide("gelu_b", wide64(g.bInt()));
+            sim.pokeWide("gelu_c", wide64(g.cInt()));
+            sim.poke("out_mult", out.multiplier());
+            sim.poke("out_shift", out.shift());
+            long[] params = new long[width];
+            boolean[] last = new boolean[width];
+            for (int c = 0; c < width; c++) {
+                params[c] = ((long) toGelu[c].shift() << 31) | toGelu[c].multiplier();
+            }
+            last[width - 1] = true;
+            sim.push("param", params, last);
+            sim.push("in", int32Beats(acc), new boolean[acc.length]);
+            sim.expect("out", acc.length);
+            count("gelu", run(sim, acc.length + width, "gelu"));
+            return bytes(sim.pop("out"));
+        }
+    }
+
+    @Override
+    public byte[] groupMean(int[] values, int groupSize, Requant r) {
+        int groups = values.length / groupSize;
+        if (!simulate) {
+            count("group_mean", GroupMeanUnit.cycles(values.length, groups));
+            return SelectorKernels.JAVA.groupMean(values, groupSize, r);
+        }
+        try (SimInstance sim = groupMean.newInstance()) {
+            sim.reset(2);
+            sim.poke("mult", r.multiplier());
+            sim.poke("shift", r.shift());
+            boolean[] last = new boolean[values.length];
+            for (int g = 0; g < groups; g++) {
+                last[g * groupSize + groupSize - 1] = true;
+            }
+            sim.push("in", int32Beats(values), last);
+            sim.expect("out", groups);
+            count("group_mean", run(sim, values.length, "group_mean"));
+            return bytes(sim.pop("out"));
+        }
+    }
+
+    @Override
+    public Decided decide(int[] g1, long[][] diff, Requant[] gateToExp, Requant zToExp) {
+        int n = diff.length;
+        int heads = gateToExp.length;
+        if (!simulate) {
+            count("decision", DecisionUnit.cycles(n, heads));
+            return SelectorKernels.JAVA.decide(g1, diff, gateToExp, zToExp);
+        }
+        try (SimInstance sim = decision.newInstance()) {
+            sim.reset(2);
+            sim.pokeWide("gate_mult", DecisionUnit.gateMultWords(gateToExp));
+            sim.pokeWide("gate_shift", DecisionUnit.gateShiftWords(gateToExp));
+            sim.poke("z_mult", zToExp.multiplier());
+            sim.poke("z_shift", zToExp.shift());
+            int[][] beats = new int[n * heads][];
+            boolean[] last = new boolean[n * heads];
+            for (int t = 0; t < n; t++) {
+                for (int h = 0; h < heads; h++) {
+                    beats[t * heads + h] = DecisionUnit.inputBeat(diff[t][h], g1[t * heads + h]);
+                }
+                last[t * heads + heads - 1] = true;
+            }
+            sim.push("in", beats, last);
+            sim.expect("out", n);
+            count("decision", run(sim, (long) n * heads, "decision"));
+            Beats out = sim.pop("out");
+            boolean[] keep = new boolean[n];
+            long[] margins = new long[n];
+            int[] p = new int[n];
+            for (int t = 0; t < n; t++) {
+                DecisionUnit.Decision d = DecisionUnit.outputBeat(out.words(t));
+                keep[t] = d.keep();
+                margins[t] = d.margin();
+                p[t] = d.p();
+            }
+            return new Decided(keep, margins, p);
+        }
+    }
+
+    @Override
+    public IntegerSelector.Packed pack(int[][] patches, boolean[] keep, int[] p, int[] pkg, long pkgWeight) {
+        int n = patches.length;
+        int dim = pkg.length;
+        if (n > sizes.maxTokens()) {
+            throw new IllegalArgumentException("the selector unit was generated for " + sizes.maxTokens()
+                    + " patch tokens, got " + n);
+        }
+        if (!simulate) {
+            count("pack", PackUnit.cycles(dim, n));
+            return SelectorKernels.JAVA.pack(patches, keep, p, pkg, pkgWeight);
+        }
+        int kept = 0;
+        for (boolean k : keep) {
+            kept += k ? 1 : 0;
+        }
+        try (SimInstance sim = pack.newInstance()) {
+            sim.reset(2);
+            sim.poke("tokens", n);
+            sim.poke("pkg_weight_in", pkgWeight);
+            boolean[] pkgLast = new boolean[dim];
+            pkgLast[dim - 1] = true;
+            sim.push("pkg_in", PackUnit.packageBeats(pkg), pkgLast);
+            sim.push("in", PackUnit.inBeats(patches, keep, p), PackUnit.rowLast(n, dim));
+            sim.expect("kept", kept * dim);
+            sim.expect("pkg_out", dim);
+            count("pack", run(sim, (long) (n + 2) * dim, "pack"));
+            long[] keptBeats = sim.pop("kept").values();
+            int[][] rows = new int[kept][dim];
+            for (int i = 0; i < keptBeats.length; i++) {
+                rows[i / dim][i % dim] = (int) keptBeats[i];
+            }
+            Beats pkgOut = sim.pop("pkg_out");
+            int[] next = new int[dim];
+            long weight = 0;
+            for (int c = 0; c < dim; c++) {
+                PackUnit.PackageBeat b = PackUnit.packageBeat(pkgOut.words(c));
+                next[c] = b.element();
+                weight = b.weight();
+            }
+            return new IntegerSelector.Packed(rows, next, weight);
+        }
+    }
+}
