@@ -14,6 +14,8 @@ import javax.imageio.ImageIO;
 
 import dev.vitforge.host.gemm.GemmRun;
 import dev.vitforge.host.gemm.GemmExecutor;
+import dev.vitforge.host.selector.SelectorUnit;
+import dev.vitforge.models.quant.SelectorKernels;
 import dev.vitforge.hwgen.gemm.GemmConfig;
 import dev.vitforge.hwgen.gemm.GemmCycleModel;
 import dev.vitforge.hwgen.gemm.GemmSchedule;
@@ -91,25 +93,38 @@ final class RunCommand implements Callable<Integer> {
         IntegerVit vit = IntegerVit.quantize(a, m.selectors(), m.weights()::get,
                 IntegerVit.calibrateSynthetic(floatModel, m.weights()::get, calibrationImages, 1));
         GemmConfig engine = ModelPlan.plan(a, m.selectors(), m.masks()::get, m.blockSize(), target).engine();
-        GemmExecutor exec = new GemmExecutor(engine, device.equals("sim"));
-        ForwardResult result = vit.forward(pixels, exec);
+        boolean simulate = device.equals("sim");
+        GemmExecutor exec = new GemmExecutor(engine, simulate);
+        // The selectors' non-linear kernels on the selector unit (its RTL on sim, its cycle models on cpu).
+        SelectorUnit unit = m.selectors().isEmpty() ? null : new SelectorUnit(new SelectorUnit.Sizes(a.embedDim(),
+                a.numHeads(), SelectorUnit.tokenCapacity(a.tokens() - 1)), simulate);
+        ForwardResult result = vit.forward(pixels, exec, unit == null ? SelectorKernels.JAVA : unit);
+        long unitCycles = unit == null ? 0 : unit.totalCycles();
+        long total = exec.cycles() + unitCycles;
 
         float[] logits = result.logits();
         List<Integer> top5 = top(logits, 5);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("model", m.name());
         report.put("device", device);
-        report.put("products_on", device.equals("sim") ? "gemm engine (Verilator)" : "cpu reference (cycles: the engine's model)");
+        report.put("products_on", simulate ? "gemm engine (Verilator)" : "cpu reference (cycles: the engine's model)");
+        report.put("selectors_on", unit == null ? "none" : simulate ? "selector unit (Verilator)"
+                : "cpu reference (cycles: the selector unit's models)");
         report.put("board", target.name());
         report.put("logits", logits);
         report.put("top5", top5);
         report.put("tokens_kept", result.keptCounts());
         report.put("layers", exec.products());
-        report.put("total_cycles", exec.cycles());
-        report.put("cycles_cover", "the GEMM engine's products; LayerNorm, softmax, GELU and the selectors' "
-                + "decisions run on the host");
+        report.put("total_cycles", total);
+        report.put("gemm_cycles", exec.cycles());
+        report.put("selector_unit_cycles", unitCycles);
+        if (unit != null) {
+            report.put("selector_unit_cycles_by_kernel", unit.cyclesInOrder());
+        }
+        report.put("cycles_cover", "the GEMM engine's products and the selector unit's kernels, one after another; "
+                + "the blocks' LayerNorm, softmax and GELU run on the host");
         report.put("clock_mhz", target.clockMhz());
-        report.put("latency_ms", exec.cycles() / (target.clockMhz() * 1e3));
+        report.put("latency_ms", total / (target.clockMhz() * 1e3));
         report.put("bytes_to_device", exec.bytesToDevice());
         report.put("bytes_from_device", exec.bytesFromDevice());
         report.put("engine", Map.of("lanes", engine.lanes(), "row_tile", engine.rowTile(), "block", engine.blockSize(),
@@ -117,10 +132,10 @@ final class RunCommand implements Callable<Integer> {
         if (json != null) {
             AtomicFiles.writeJson(json, report);
         }
-        System.out.printf("run %s on %s (%s): %d GEMM products, %d cycles = %.3f ms at %d MHz, tokens kept %s, "
-                        + "top-5 %s%n", m.name(), device, target.name(), exec.products().size(), exec.cycles(),
-                exec.cycles() / (target.clockMhz() * 1e3), target.clockMhz(), java.util.Arrays.toString(result.keptCounts()),
-                top5);
+        System.out.printf("run %s on %s (%s): %d GEMM products in %d cycles, selector unit %d cycles; %d cycles = %.3f ms "
+                        + "at %d MHz, tokens kept %s, top-5 %s%n", m.name(), device, target.name(),
+                exec.products().size(), exec.cycles(), unitCycles, total, total / (target.clockMhz() * 1e3),
+                target.clockMhz(), java.util.Arrays.toString(result.keptCounts()), top5);
         return 0;
     }
 

@@ -215,6 +215,11 @@ public final class IntegerVit {
 
     /** Pixels [C x H x W] (normalised) to dequantised logits; every matrix product goes through {@code exec}. */
     public ForwardResult forward(Float32Tensor image, LinearExecutor exec) {
+        return forward(image, exec, SelectorKernels.JAVA);
+    }
+
+    /** {@link #forward(Float32Tensor, LinearExecutor)} with the selectors' non-linear kernels on {@code selectorKernels}. */
+    public ForwardResult forward(Float32Tensor image, LinearExecutor exec, SelectorKernels selectorKernels) {
         int dim = arch.embedDim();
         double[][] patches = FloatVit.flattenPatches(image, arch);
         int k = patches[0].length;
@@ -247,7 +252,7 @@ public final class IntegerVit {
                 int n = x.length - 1 - (hasPkg ? 1 : 0);
                 int[] pkg = hasPkg ? x[x.length - 1] : new int[dim];
                 IntegerSelector.Step s = tokenSelectors[sel].step(Arrays.copyOfRange(x, 1, 1 + n), pkg, pkgWeight,
-                        exec);
+                        exec, selectorKernels);
                 int[][] next = new int[s.kept().length + 2][];
                 next[0] = x[0];
                 System.arraycopy(s.kept(), 0, next, 1, s.kept().length);
