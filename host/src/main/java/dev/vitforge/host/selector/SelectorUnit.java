@@ -1,5 +1,6 @@
 package dev.vitforge.host.selector;
 
+import java.math.BigInteger;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,21 +47,29 @@ public final class SelectorUnit implements SelectorKernels {
             return dim / heads;
         }
 
+        /**
+         * Elements per beat in the LayerNorm, GELU, group-mean and pack kernels: the GEMM engine's usual
+         * block width, 16, so the unit keeps pace with the engine's streams; it must divide d (and so D).
+         */
+        public int lanes() {
+            return Math.min(16, Integer.lowestOneBit(headDim()));
+        }
+
         /** The widest row a GELU step sees: d (in_proj) or the head gate's hidden width max(1, H/2). */
         public int geluChannels() {
             return Math.max(headDim(), Math.max(1, heads / 2));
         }
 
         public Design layerNorm() {
-            return LayerNormUnit.design(headDim());
+            return LayerNormUnit.design(headDim(), lanes());
         }
 
         public Design gelu() {
-            return GeluUnit.design(geluChannels());
+            return GeluUnit.design(geluChannels(), lanes());
         }
 
         public Design groupMean() {
-            return GroupMeanUnit.design();
+            return GroupMeanUnit.design(lanes());
         }
 
         public Design decision() {
@@ -68,7 +77,7 @@ public final class SelectorUnit implements SelectorKernels {
         }
 
         public Design pack() {
-            return PackUnit.design(dim, maxTokens);
+            return PackUnit.design(dim, maxTokens, lanes());
         }
     }
 
@@ -181,8 +190,9 @@ public final class SelectorUnit implements SelectorKernels {
     @Override
     public byte[] layerNorm(IntLayerNorm ln, int[] rows, int width) {
         int n = rows.length / width;
+        int lanes = sizes.lanes();
         if (!simulate) {
-            count("layernorm", LayerNormUnit.cycles(width, n));
+            count("layernorm", LayerNormUnit.cycles(width, n, lanes));
             return SelectorKernels.JAVA.layerNorm(ln, rows, width);
         }
         try (SimInstance sim = layerNorm.newInstance()) {
@@ -191,23 +201,54 @@ public final class SelectorUnit implements SelectorKernels {
             sim.pokeWide("eps", wide64(ln.epsInt()));
             sim.poke("out_mult", ln.out().multiplier());
             sim.poke("out_shift", ln.out().shift());
-            int[][] params = new int[width][];
-            for (int c = 0; c < width; c++) {
-                long lo = (ln.gamma()[c] & 0xFFFFL) | (ln.beta()[c] << 16);
-                params[c] = new int[] {(int) lo, (int) (lo >>> 32), (int) (ln.beta()[c] >> 48)};
+            int perRow = width / lanes;
+            int[][] params = new int[perRow][];
+            for (int b = 0; b < perRow; b++) {
+                BigInteger word = BigInteger.ZERO;
+                for (int j = lanes - 1; j >= 0; j--) {
+                    int c = b * lanes + j;
+                    BigInteger lane = BigInteger.valueOf(ln.beta()[c]).shiftLeft(16)
+                            .or(BigInteger.valueOf(ln.gamma()[c] & 0xFFFF)).and(LANE80);
+                    word = word.shiftLeft(80).or(lane);
+                }
+                params[b] = words(word, (80 * lanes + 31) / 32);
             }
-            sim.push("param", params, new boolean[width]);
-            sim.push("in", int32Beats(rows), new boolean[rows.length]);
-            sim.expect("out", rows.length);
-            count("layernorm", run(sim, rows.length + width, "layernorm"));
-            return bytes(sim.pop("out"));
+            int[][] beats = new int[rows.length / lanes][lanes];
+            for (int i = 0; i < rows.length; i++) {
+                beats[i / lanes][i % lanes] = rows[i];
+            }
+            sim.push("param", params, new boolean[perRow]);
+            sim.push("in", beats, new boolean[beats.length]);
+            sim.expect("out", beats.length);
+            count("layernorm", run(sim, beats.length + perRow, "layernorm"));
+            Beats out = sim.pop("out");
+            byte[] y = new byte[rows.length];
+            for (int b = 0; b < out.size(); b++) {
+                int[] w = out.words(b);
+                for (int j = 0; j < lanes; j++) {
+                    y[b * lanes + j] = (byte) (w[j / 4] >>> (8 * (j % 4)));
+                }
+            }
+            return y;
         }
+    }
+
+    private static final BigInteger LANE80 = BigInteger.ONE.shiftLeft(80).subtract(BigInteger.ONE);
+
+    /** The low {@code n} 32-bit words of v, least significant first. */
+    private static int[] words(BigInteger v, int n) {
+        int[] w = new int[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = v.shiftRight(32 * i).intValue();
+        }
+        return w;
     }
 
     @Override
     public byte[] gelu(int[] acc, int width, Requant[] toGelu, IntOps.Gelu g, Requant out) {
+        int lanes = sizes.lanes();
         if (!simulate) {
-            count("gelu", GeluUnit.cycles(width, acc.length));
+            count("gelu", GeluUnit.cycles(width, acc.length, lanes));
             return SelectorKernels.JAVA.gelu(acc, width, toGelu, g, out);
         }
         try (SimInstance sim = gelu.newInstance()) {
@@ -224,31 +265,50 @@ public final class SelectorUnit implements SelectorKernels {
             }
             last[width - 1] = true;
             sim.push("param", params, last);
-            sim.push("in", int32Beats(acc), new boolean[acc.length]);
-            sim.expect("out", acc.length);
-            count("gelu", run(sim, acc.length + width, "gelu"));
-            return bytes(sim.pop("out"));
+            // L accumulators per beat; the last beat is padded with zeros, whose results are dropped.
+            int[][] beats = new int[GeluUnit.beats(acc.length, lanes)][lanes];
+            for (int i = 0; i < acc.length; i++) {
+                beats[i / lanes][i % lanes] = acc[i];
+            }
+            sim.push("in", beats, new boolean[beats.length]);
+            sim.expect("out", beats.length);
+            count("gelu", run(sim, beats.length + width, "gelu"));
+            Beats y = sim.pop("out");
+            byte[] result = new byte[acc.length];
+            int[] words = y.flatWords();
+            for (int i = 0; i < acc.length; i++) {
+                int lane = i % lanes;
+                result[i] = (byte) (words[(i / lanes) * y.wordsPerBeat() + lane / 4] >>> (8 * (lane % 4)));
+            }
+            return result;
         }
     }
 
     @Override
     public byte[] groupMean(int[] values, int groupSize, Requant r) {
         int groups = values.length / groupSize;
+        int lanes = sizes.lanes();
+        int perGroup = GroupMeanUnit.beatsPerGroup(groupSize, lanes);
         if (!simulate) {
-            count("group_mean", GroupMeanUnit.cycles(values.length, groups));
+            count("group_mean", GroupMeanUnit.cycles((long) groups * perGroup, groups));
             return SelectorKernels.JAVA.groupMean(values, groupSize, r);
         }
         try (SimInstance sim = groupMean.newInstance()) {
             sim.reset(2);
             sim.poke("mult", r.multiplier());
             sim.poke("shift", r.shift());
-            boolean[] last = new boolean[values.length];
+            // L values per beat, each group padded with zeros to whole beats (zeros leave the sum alone).
+            int[][] beats = new int[groups * perGroup][lanes];
+            boolean[] last = new boolean[beats.length];
             for (int g = 0; g < groups; g++) {
-                last[g * groupSize + groupSize - 1] = true;
+                for (int i = 0; i < groupSize; i++) {
+                    beats[g * perGroup + i / lanes][i % lanes] = values[g * groupSize + i];
+                }
+                last[g * perGroup + perGroup - 1] = true;
             }
-            sim.push("in", int32Beats(values), last);
+            sim.push("in", beats, last);
             sim.expect("out", groups);
-            count("group_mean", run(sim, values.length, "group_mean"));
+            count("group_mean", run(sim, beats.length, "group_mean"));
             return bytes(sim.pop("out"));
         }
     }
@@ -296,43 +356,31 @@ public final class SelectorUnit implements SelectorKernels {
     public IntegerSelector.Packed pack(int[][] patches, boolean[] keep, int[] p, int[] pkg, long pkgWeight) {
         int n = patches.length;
         int dim = pkg.length;
+        int lanes = sizes.lanes();
         if (n > sizes.maxTokens()) {
             throw new IllegalArgumentException("the selector unit was generated for " + sizes.maxTokens()
                     + " patch tokens, got " + n);
         }
         if (!simulate) {
-            count("pack", PackUnit.cycles(dim, n));
+            count("pack", PackUnit.cycles(dim, n, lanes));
             return SelectorKernels.JAVA.pack(patches, keep, p, pkg, pkgWeight);
         }
         int kept = 0;
         for (boolean k : keep) {
             kept += k ? 1 : 0;
         }
+        int beatsPerRow = dim / lanes;
         try (SimInstance sim = pack.newInstance()) {
             sim.reset(2);
             sim.poke("tokens", n);
             sim.poke("pkg_weight_in", pkgWeight);
-            boolean[] pkgLast = new boolean[dim];
-            pkgLast[dim - 1] = true;
-            sim.push("pkg_in", PackUnit.packageBeats(pkg), pkgLast);
-            sim.push("in", PackUnit.inBeats(patches, keep, p), PackUnit.rowLast(n, dim));
-            sim.expect("kept", kept * dim);
-            sim.expect("pkg_out", dim);
-            count("pack", run(sim, (long) (n + 2) * dim, "pack"));
-            long[] keptBeats = sim.pop("kept").values();
-            int[][] rows = new int[kept][dim];
-            for (int i = 0; i < keptBeats.length; i++) {
-                rows[i / dim][i % dim] = (int) keptBeats[i];
-            }
-            Beats pkgOut = sim.pop("pkg_out");
-            int[] next = new int[dim];
-            long weight = 0;
-            for (int c = 0; c < dim; c++) {
-                PackUnit.PackageBeat b = PackUnit.packageBeat(pkgOut.words(c));
-                next[c] = b.element();
-                weight = b.weight();
-            }
-            return new IntegerSelector.Packed(rows, next, weight);
+            sim.push("pkg_in", PackUnit.packageBeats(pkg, lanes), PackUnit.rowLast(1, beatsPerRow));
+            sim.push("in", PackUnit.inBeats(patches, keep, p, lanes), PackUnit.rowLast(n, beatsPerRow));
+            sim.expect("kept", kept * beatsPerRow);
+            sim.expect("pkg_out", beatsPerRow);
+            count("pack", run(sim, (long) (n + 1) * beatsPerRow + dim, "pack"));
+            int[][] rows = PackUnit.keptRows(sim.pop("kept").words(), dim, lanes);
+            return PackUnit.packageOut(sim.pop("pkg_out").words(), rows, lanes);
         }
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -15,6 +17,9 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.vitforge.models.card.Architecture;
 import dev.vitforge.models.card.Selector;
@@ -25,8 +30,14 @@ import dev.vitforge.models.weights.SafeTensors;
 import dev.vitforge.models.weights.SyntheticWeights;
 import dev.vitforge.models.weights.Weights;
 
-/** ./vitforge select on the cpu device: the four files of SEMANTICS.md, deterministic, bad input refused. */
+/**
+ * ./vitforge select: the four files of SEMANTICS.md, deterministic, the sim device (the selector unit
+ * and the GEMM engine on Verilator) byte for byte equal to the cpu device (the integer reference with
+ * the cycle models), across token counts, head counts and forced decisions; bad input refused.
+ */
 class SelectCommandTest {
+    static final String[] FILES = {"keep.npy", "tokens.npy", "p_keep.npy", "stats.json"};
+
     @TempDir
     Path dir;
 
@@ -34,53 +45,170 @@ class SelectCommandTest {
         return Cli.run(args).code();
     }
 
-    @Test
-    void writesTheFourFilesDeterministically() throws IOException {
-        Architecture a = new Architecture("deit", 96, 2, 3, 4.0, 8, 32, 3, 10);
-        Weights all = SyntheticWeights.generate(a, List.of(new Selector(1, 0.7)), 5, 16, 1.0);
+    /** A synthetic selector of H heads over D = H * d, as a standalone safetensors file (no prefix). */
+    private Path selector(String name, int dim, int heads, long seed, String force) throws IOException {
+        Architecture a = new Architecture("deit", dim, 2, heads, 4.0, 8, 32, 3, 10);
+        Weights all = SyntheticWeights.generate(a, List.of(new Selector(1, 0.7)), seed, 16, 1.0);
         Map<String, Float32Tensor> sel = new LinkedHashMap<>();
-        all.tensors().forEach((name, t) -> {
-            if (name.startsWith("selectors.0.")) {
-                sel.put(name.substring("selectors.0.".length()), t);
+        all.tensors().forEach((n, t) -> {
+            if (n.startsWith("selectors.0.")) {
+                sel.put(n.substring("selectors.0.".length()), t);
             }
         });
-        SafeTensors.write(dir.resolve("sel.safetensors"), new Weights("test", sel));
-        Random rnd = new Random(9);
-        int tokens = 17;
-        float[] data = new float[tokens * 96];
+        if (!force.equals("none")) {
+            // Constant logits: mlp.2's weights zero and its biases (keep, drop) chosen.
+            Float32Tensor w = sel.get("mlp.2.weight");
+            sel.put("mlp.2.weight", new Float32Tensor(w.shape(), new float[w.data().length]));
+            float[] bias = switch (force) {
+                case "keep" -> new float[] {4f, -4f};
+                case "drop" -> new float[] {-4f, 4f};
+                default -> new float[] {1f, 1f}; // "zero": every margin exactly 0, which keeps
+            };
+            sel.put("mlp.2.bias", Float32Tensor.vector(bias));
+        }
+        Path p = dir.resolve(name + ".safetensors");
+        SafeTensors.write(p, new Weights("test", sel));
+        return p;
+    }
+
+    private Path tokens(String name, int t, int dim, long seed) throws IOException {
+        Random rnd = new Random(seed);
+        float[] data = new float[t * dim];
         for (int i = 0; i < data.length; i++) {
             data[i] = (float) rnd.nextGaussian();
         }
-        Npy.write(dir.resolve("t.npy"), new Float32Tensor(new int[] {tokens, 96}, data));
+        Path p = dir.resolve(name + ".npy");
+        Npy.write(p, new Float32Tensor(new int[] {t, dim}, data));
+        return p;
+    }
+
+    @Test
+    void writesTheFourFilesDeterministically() throws IOException {
+        Path sel = selector("sel", 96, 3, 5, "none");
+        Path t = tokens("t", 17, 96, 9);
         // a and b: the cpu device twice (deterministic); s: the selector unit and the GEMM engine on Verilator.
         for (String out : new String[] {"a", "b", "s"}) {
-            assertEquals(0, run("select", "--tokens", dir.resolve("t.npy").toString(), "--selector",
-                    dir.resolve("sel.safetensors").toString(), "--out", dir.resolve(out).toString(), "--device",
-                    out.equals("s") ? "sim" : "cpu"));
+            assertEquals(0, run("select", "--tokens", t.toString(), "--selector", sel.toString(), "--out",
+                    dir.resolve(out).toString(), "--device", out.equals("s") ? "sim" : "cpu"));
         }
         UInt8Tensor keep = (UInt8Tensor) Npy.read(dir.resolve("a").resolve("keep.npy"));
         Float32Tensor kept = (Float32Tensor) Npy.read(dir.resolve("a").resolve("tokens.npy"));
         Float32Tensor p = (Float32Tensor) Npy.read(dir.resolve("a").resolve("p_keep.npy"));
-        assertEquals(tokens, keep.shape()[0]);
+        assertEquals(17, keep.shape()[0]);
         assertEquals(1, keep.get(0), "CLS is always kept");
         int count = 0;
-        for (int i = 0; i < tokens; i++) {
+        for (int i = 0; i < 17; i++) {
             count += keep.get(i);
         }
         assertArrayEquals(new int[] {count + 1, 96}, kept.shape());
-        assertArrayEquals(new int[] {tokens - 1}, p.shape());
+        assertArrayEquals(new int[] {16}, p.shape());
         assertTrue(Files.readString(dir.resolve("a").resolve("stats.json")).contains("\"kept\": " + (count - 1)));
-        for (String f : new String[] {"keep.npy", "tokens.npy", "p_keep.npy", "stats.json"}) {
+        for (String f : FILES) {
             assertArrayEquals(Files.readAllBytes(dir.resolve("a").resolve(f)), Files.readAllBytes(dir.resolve("b").resolve(f)), f);
             assertArrayEquals(Files.readAllBytes(dir.resolve("a").resolve(f)), Files.readAllBytes(dir.resolve("s").resolve(f)),
                     "sim and cpu differ in " + f);
         }
-        assertTrue(run("select", "--tokens", dir.resolve("t.npy").toString(), "--selector",
-                dir.resolve("t.npy").toString(), "--out", dir.resolve("c").toString()) != 0);
-        assertTrue(run("select", "--tokens", dir.resolve("sel.safetensors").toString(), "--selector",
-                dir.resolve("sel.safetensors").toString(), "--out", dir.resolve("c").toString()) != 0);
-        assertTrue(run("select", "--tokens", dir.resolve("t.npy").toString(), "--selector",
-                dir.resolve("sel.safetensors").toString(), "--out", dir.resolve("c").toString(), "--device", "fpga") != 0);
-        assertFalse(Files.exists(dir.resolve("c").resolve("keep.npy")));
+    }
+
+    /** T tokens, H heads of d = 16; force: none, keep (nothing dropped), drop (everything), zero (margins 0). */
+    @ParameterizedTest(name = "T={0} H={1} force={2}")
+    @CsvSource({"2, 1, none", "9, 2, none", "50, 3, none", "197, 6, none", "50, 3, keep", "50, 3, drop",
+            "9, 2, zero"})
+    void simWritesWhatCpuWrites(int t, int heads, String force) throws IOException {
+        int dim = 16 * heads;
+        long seed = 1000L * t + heads;
+        System.out.println("[seed] select T=" + t + " H=" + heads + " force=" + force + " seed=" + seed);
+        Path sel = selector("sel", dim, heads, seed, force);
+        Path tok = tokens("t", t, dim, seed + 1);
+        for (String device : new String[] {"cpu", "sim"}) {
+            assertEquals(0, run("select", "--tokens", tok.toString(), "--selector", sel.toString(), "--out",
+                    dir.resolve(device).toString(), "--device", device));
+        }
+        for (String f : FILES) {
+            assertArrayEquals(Files.readAllBytes(dir.resolve("cpu").resolve(f)),
+                    Files.readAllBytes(dir.resolve("sim").resolve(f)), "sim and cpu differ in " + f + ", seed " + seed);
+        }
+        UInt8Tensor keep = (UInt8Tensor) Npy.read(dir.resolve("cpu").resolve("keep.npy"));
+        int kept = -1;
+        for (int i = 0; i < t; i++) {
+            kept += keep.get(i);
+        }
+        switch (force) {
+            case "keep", "zero" -> assertEquals(t - 1, kept, "every patch token kept");
+            case "drop" -> assertEquals(0, kept, "every patch token dropped");
+            default -> { }
+        }
+        Float32Tensor out = (Float32Tensor) Npy.read(dir.resolve("cpu").resolve("tokens.npy"));
+        assertArrayEquals(new int[] {kept + 2, dim}, out.shape());
+        if (kept == t - 1) {
+            for (float v : java.util.Arrays.copyOfRange(out.data(), (kept + 1) * dim, (kept + 2) * dim)) {
+                assertEquals(0f, v, "nothing dropped: the package token stays a zero row");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"no tokens file", "no selector file", "garbage selector", "truncated selector",
+            "missing tensor", "dimension mismatch", "NaN token", "infinite token", "NaN weight", "tokens not 2-D",
+            "only CLS"})
+    void badInputIsRefused(String problem) throws IOException {
+        Path sel = selector("sel", 48, 3, 7, "none");
+        Path tok = tokens("t", 9, 48, 8);
+        Path blamed = sel;
+        switch (problem) {
+            case "no tokens file" -> {
+                tok = dir.resolve("absent.npy");
+                blamed = tok;
+            }
+            case "no selector file" -> sel = blamed = dir.resolve("absent.safetensors");
+            case "garbage selector" -> Files.write(sel, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+            case "truncated selector" -> {
+                byte[] b = Files.readAllBytes(sel);
+                Files.write(sel, java.util.Arrays.copyOf(b, b.length - 100));
+            }
+            case "missing tensor" -> {
+                Weights w = SafeTensors.read(sel);
+                Map<String, Float32Tensor> m = new LinkedHashMap<>(w.tensors());
+                m.remove("mlp.1.weight");
+                SafeTensors.write(sel, new Weights("test", m));
+            }
+            case "dimension mismatch" -> tok = tokens("t", 9, 40, 8);
+            case "NaN token", "infinite token" -> {
+                Float32Tensor x = (Float32Tensor) Npy.read(tok);
+                float[] d = x.data().clone();
+                d[5 * 48 + 3] = problem.startsWith("NaN") ? Float.NaN : Float.NEGATIVE_INFINITY;
+                Npy.write(tok = dir.resolve("bad.npy"), new Float32Tensor(x.shape(), d));
+                blamed = tok;
+            }
+            case "NaN weight" -> {
+                byte[] b = Files.readAllBytes(sel);
+                long header = ByteBuffer.wrap(b, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+                ByteBuffer.wrap(b, (int) (8 + header), 4).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN);
+                Files.write(sel, b);
+            }
+            case "tokens not 2-D" -> {
+                Npy.write(tok = dir.resolve("flat.npy"), Float32Tensor.vector(new float[48]));
+                blamed = tok;
+            }
+            case "only CLS" -> {
+                tok = tokens("one", 1, 48, 8);
+                blamed = tok;
+            }
+            default -> throw new IllegalStateException(problem);
+        }
+        if (problem.equals("dimension mismatch")) {
+            blamed = sel;
+        }
+        Path out = dir.resolve("out");
+        Cli.Outcome o = Cli.run("select", "--tokens", tok.toString(), "--selector", sel.toString(), "--out",
+                out.toString());
+        assertTrue(o.code() != 0, problem + ": exit code");
+        assertEquals(1, o.err().strip().lines().count(), problem + ": one line, got: " + o.err());
+        assertTrue(o.err().contains(blamed.getFileName().toString()), problem + ": names " + blamed + ": " + o.err());
+        assertFalse(o.err().contains("\tat "), problem + ": no stack trace");
+        assertFalse(Files.exists(out), problem + ": nothing written");
+        try (var left = Files.list(dir)) {
+            assertTrue(left.noneMatch(f -> f.getFileName().toString().contains(".select")), "no temporary left");
+        }
     }
 }

@@ -7,24 +7,35 @@ import dev.vitforge.hwgen.ir.Expr;
 import dev.vitforge.hwgen.ir.Module;
 import dev.vitforge.hwgen.ir.Signal;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static dev.vitforge.hwgen.ir.Ops.*;
 
 /**
- * The selector's per-head LayerNorm ({@code models.quant.IntLayerNorm}, i.e. {@code IntOps.normalize}
- * then gamma, beta and one requantisation to int8), row by row over rows of {@code width} int32.
+ * The selector's per-head LayerNorm ({@code models.quant.IntLayerNorm}: {@code IntOps.normalize},
+ * then gamma, beta and one requantisation to int8) over rows of d int32, {@code lanes} elements per
+ * beat and one beat per cycle, so a row takes d / lanes cycles however long its statistics take.
  *
- * <p>Phases per row: LOAD takes the row into a row buffer while summing x and x^2 (the variance
- * sum(x - mean)^2 equals sum x^2 - 2 mean sum x + d mean^2 modulo 2^64, which is exactly what the
- * reference's wrapping long sum gives, so no second pass is needed); MEAN divides
- * floor((2 sum + d) / 2d) in a pipelined divider ({@value #MEAN_BITS} cycles); SQRT takes the floor
- * square root of var + eps digit by digit (32 cycles); NORM reads the row back and streams it
- * through a pipelined floor division (y * 2^17 + std) / (2 std), one element per cycle, then
- * q * gamma + beta and the output requantisation. The next row loads while the last one drains.
+ * <p>Dataflow, one global advance ({@code !out_valid | out_ready}):
+ * <ol>
+ * <li>input: each beat goes into a row buffer (a ring of {@link #rowSlots} rows) while its lanes'
+ *     x and x^2 are summed; the variance sum(x - mean)^2 equals sum x^2 - 2 mean sum x + d mean^2
+ *     modulo 2^64, which is exactly the reference's wrapping long sum, so one pass suffices.</li>
+ * <li>row statistics, one row per cycle if need be: mean = floor((2 sum + d) / 2d) in a pipelined
+ *     divider ({@value #MEAN_BITS} stages), the variance, std = max(1, floor sqrt(var + eps)) in a
+ *     pipelined digit-by-digit square root ({@value #SQRT_BITS} stages); into a small FIFO.</li>
+ * <li>normalise: the row is read back beat by beat with its (mean, std); per lane the floor division
+ *     (y * 2^17 + std) / (2 std) ({@value #NORM_BITS} stages), q * gamma + beta (64-bit wrap, as the
+ *     reference's long) and the output requantisation to int8.</li>
+ * </ol>
+ * Rows overlap: row r is normalised while rows r+1.. load and their statistics are computed.
  *
- * <p>Ports: config {@code width} (d, 1..maxWidth), {@code eps} (the integer epsilon, unsigned 64),
- * {@code out_mult}/{@code out_shift}; stream {@code param} (d beats {beta int64 [79:16], gamma int16
- * [15:0]}, loaded once before the rows); stream {@code in} (int32, rows of d, no TLAST needed);
- * stream {@code out} (int8, TLAST on each row's last element).
+ * <p>Ports: config {@code width} (d, a multiple of lanes, up to maxWidth), {@code eps} (integer
+ * epsilon, unsigned 64), {@code out_mult}/{@code out_shift}; stream {@code param}: d / lanes beats of
+ * lanes x {beta int64 [79:16], gamma int16 [15:0]} (lane j at bits [80j+79:80j]), taken once after
+ * reset before the rows; stream {@code in}: lanes x int32 per beat (lane j at [32j+31:32j]), rows of
+ * d / lanes beats, no TLAST needed; stream {@code out}: lanes x int8, TLAST on each row's last beat.
  */
 public final class LayerNormUnit {
     /** Quotient bits of the mean divider: |floor((2 sum + d) / 2d)| <= 2^31 + 1. */
@@ -33,89 +44,120 @@ public final class LayerNormUnit {
     public static final int NORM_BITS = 19;
     /** Fraction bits of the normalised value (IntLayerNorm.FRAC_BITS). */
     public static final int FRAC_BITS = 16;
-    /** Cycles of the digit-by-digit square root of a 64-bit value. */
-    public static final int SQRT_CYCLES = 32;
-    static final int PARAM_WIDTH = 80;
-
-    private static final int PARAM = 0;
-    private static final int LOAD = 1;
-    private static final int MEAN = 2;
-    private static final int SQRT = 3;
-    private static final int NORM = 4;
-    private static final int HAND_OVER = 5;
+    /** Result bits (= stages) of the square root of a 64-bit value. */
+    public static final int SQRT_BITS = 32;
+    /** Register stages from a row's last input beat to its statistics entering the FIFO. */
+    public static final int STATS_LATENCY = 1 + MEAN_BITS + 1 + 1 + SQRT_BITS + 1;
+    static final int PARAM_LANE_WIDTH = 80;
 
     private LayerNormUnit() {}
 
-    public static Design design(int maxWidth) {
-        return Design.of(generate("selector_layernorm_w" + maxWidth, maxWidth), "LayerNormUnit.design(" + maxWidth + ")");
+    public static Design design(int maxWidth, int lanes) {
+        return Design.of(generate("selector_layernorm_w" + maxWidth + "_l" + lanes, maxWidth, lanes),
+                "LayerNormUnit.design(" + maxWidth + ", " + lanes + ")");
+    }
+
+    /** Row slots in the buffer: enough rows of maxWidth to cover the statistics' latency at full rate. */
+    public static int rowSlots(int maxWidth, int lanes) {
+        int beatsPerRow = maxWidth / lanes;
+        int needed = (STATS_LATENCY + beatsPerRow - 1) / beatsPerRow + 3;
+        return Integer.highestOneBit(needed - 1) << 1;
     }
 
     /**
-     * Cycles from the first {@code param} handshake to the last output with every stream at full
-     * rate: the table, then per row LOAD d + MEAN + SQRT + two hand-over cycles + NORM d, and the
-     * drain of the last row's pipeline (buffer read, divider, output register).
+     * Cycles from the first {@code param} handshake to the last output with every stream at full rate
+     * (width = maxWidth, or any width whose rows still cover the statistics' latency): the table (b = d /
+     * lanes beats), the rows' b beats each, then the last row's statistics ({@link #STATS_LATENCY}), its b
+     * beats of normalising and the normalising pipeline's drain (buffer read, divider; the output
+     * register's cycle is the one in which the last beat leaves).
      */
-    public static long cycles(int width, int rows) {
-        if (rows == 0) {
-            return width;
-        }
-        return width + (long) rows * (2L * width + MEAN_BITS + 1 + SQRT_CYCLES + 1 + 1) + NORM_BITS + 2;
+    public static long cycles(int width, int rows, int lanes) {
+        long b = width / lanes;
+        return b + rows * b + STATS_LATENCY + b + 1 + NORM_BITS;
     }
 
-    public static Module generate(String name, int maxWidth) {
-        if (maxWidth < 1) {
-            throw new IllegalArgumentException("layernorm '" + name + "': maxWidth must be >= 1, got " + maxWidth);
+    public static Module generate(String name, int maxWidth, int lanes) {
+        if (lanes < 1 || Integer.bitCount(lanes) != 1 || maxWidth < lanes || maxWidth % lanes != 0) {
+            throw new IllegalArgumentException("layernorm '" + name + "': lanes must be a power of two dividing "
+                    + "maxWidth, got maxWidth " + maxWidth + ", lanes " + lanes);
         }
         ModuleBuilder m = new ModuleBuilder(name, "selector LayerNorm: integer mean, variance, isqrt, normalise, "
-                + "gamma/beta, requantise to int8");
-        m.parameter("MAX_WIDTH", maxWidth);
+                + "gamma/beta, requantise to int8; " + lanes + " elements per beat");
+        m.parameter("MAX_WIDTH", maxWidth).parameter("LANES", lanes);
         int countBits = 32 - Integer.numberOfLeadingZeros(maxWidth); // holds maxWidth itself
+        int laneBits = Integer.numberOfTrailingZeros(lanes);
+        int maxBeats = maxWidth / lanes;
+        int beatBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(maxBeats - 1));
+        int slots = rowSlots(maxWidth, lanes);
+        int slotBits = Integer.numberOfTrailingZeros(slots);
         int sumBits = 32 + countBits + 1;
+
         Signal width = m.input("width", countBits);
         Signal eps = m.input("eps", 64);
         Signal outMult = m.input("out_mult", Arith.MULT_WIDTH);
         Signal outShift = m.input("out_shift", Arith.SHIFT_WIDTH);
-        StreamPort param = StreamPort.input(m, "param", PARAM_WIDTH, false);
-        StreamPort in = StreamPort.input(m, "in", 32, false);
-        StreamPort out = StreamPort.output(m, "out", 8, true);
+        StreamPort param = StreamPort.input(m, "param", lanes * PARAM_LANE_WIDTH, false);
+        StreamPort in = StreamPort.input(m, "in", lanes * 32, false);
+        StreamPort out = StreamPort.output(m, "out", lanes * 8, true);
 
-        Signal state = m.register("state", 3, PARAM);
-        Signal count = m.register("count", countBits, 0);
-        Signal sum = m.register("sum", sumBits, true, 0L);
-        Signal sumSquares = m.register("sum_squares", 64, true, 0L);
-        Signal phaseCycles = m.register("phase_cycles", 6, 0);
-        Expr inState = m.let("in_param", eq(state.ref(), constant(PARAM, 3)));
-        Expr inLoad = m.let("in_load", eq(state.ref(), constant(LOAD, 3)));
-        Expr inMean = m.let("in_mean", eq(state.ref(), constant(MEAN, 3)));
-        Expr inSqrt = m.let("in_sqrt", eq(state.ref(), constant(SQRT, 3)));
-        Expr inNorm = m.let("in_norm", eq(state.ref(), constant(NORM, 3)));
-        Expr inHandOver = m.let("in_hand_over", eq(state.ref(), constant(HAND_OVER, 3)));
-        Expr lastIndex = m.let("last_index", eq(extend(count.ref(), countBits + 1),
-                truncate(sub(extend(width.ref(), countBits + 1), constant(1, 1)), countBits + 1)));
-        Expr countNext = truncate(add(count.ref(), constant(1, 1)), countBits);
-
-        // Output pipeline enable (PipelinedMac style): the NORM datapath moves when out can take a beat.
         Signal outValid = m.register("out_valid", 1, 0);
         Expr advance = m.let("advance", or(not(outValid.ref()), out.ready().ref()));
+        // Beats per row = width / lanes (width is a multiple of lanes); the last beat's index.
+        Expr lastBeat = m.let("last_beat", truncate(sub(extend(slice(width.ref(), countBits - 1, laneBits),
+                beatBits + 1), constant(1, 1)), beatBits + 1));
 
-        // PARAM and LOAD: the gamma/beta table, then a row into the buffer with its sums.
-        Expr paramFire = m.let("param_fire", and(inState, param.valid().ref()));
-        Expr loadFire = m.let("load_fire", and(inLoad, in.valid().ref()));
-        m.assign(param.ready(), inState);
-        m.assign(in.ready(), inLoad);
-        ModuleBuilder.MemoryBuilder table = m.memory("gamma_beta", PARAM_WIDTH, maxWidth);
-        ModuleBuilder.MemoryBuilder row = m.memory("row", 32, maxWidth);
-        int aw = row.addressWidth();
-        Expr address = truncate(extend(count.ref(), Math.max(aw, countBits)), aw);
-        table.write(paramFire, address, param.data().ref());
-        row.write(loadFire, address, in.data().ref());
-        Expr x = asSigned(in.data().ref());
-        Expr sumNext = truncate(add(sum.ref(), extend(x, sumBits)), sumBits);
-        Expr squareNext = truncate(add(sumSquares.ref(), extend(mul(x, x), 64)), 64);
+        // ---- the gamma/beta table, then the rows into the buffer with their sums ----
+        Signal loaded = m.register("params_loaded", 1, 0);
+        Signal paramBeat = m.register("param_beat", beatBits + 1, 0);
+        Expr paramFire = m.let("param_fire", and(not(loaded.ref()), param.valid().ref()));
+        Expr paramLast = m.let("param_last", eq(paramBeat.ref(), lastBeat));
+        m.assign(param.ready(), not(loaded.ref()));
+        m.next(loaded, and(paramFire, paramLast), constant(1, 1));
+        m.next(paramBeat, paramFire, truncate(add(paramBeat.ref(), constant(1, 1)), beatBits + 1));
+        ModuleBuilder.MemoryBuilder table = m.memory("gamma_beta", lanes * PARAM_LANE_WIDTH, 1 << beatBits);
+        table.write(paramFire, truncate(paramBeat.ref(), beatBits), param.data().ref());
 
-        // MEAN: floorDiv(2 sum + d, 2d) by magnitude; the divider sees steady operands for MEAN_BITS cycles.
+        Signal inBeat = m.register("in_beat", beatBits + 1, 0);
+        Signal inSlot = m.register("in_slot", slotBits, 0);
+        Signal rowsHeld = m.register("rows_held", slotBits + 1, 0);
+        Expr rowStart = m.let("row_start", eq(inBeat.ref(), constant(0, beatBits + 1)));
+        Expr roomForRow = m.let("room_for_row", or(not(rowStart), lt(rowsHeld.ref(), constant(slots, slotBits + 1))));
+        Expr inFire = m.let("in_fire", and(and(and(loaded.ref(), advance), roomForRow), in.valid().ref()));
+        m.assign(in.ready(), and(and(loaded.ref(), advance), roomForRow));
+        Expr inRowEnd = m.let("in_row_end", and(inFire, eq(inBeat.ref(), lastBeat)));
+        m.next(inBeat, inFire, mux(inRowEnd, constant(0, beatBits + 1),
+                truncate(add(inBeat.ref(), constant(1, 1)), beatBits + 1)));
+        m.next(inSlot, inRowEnd, truncate(add(inSlot.ref(), constant(1, 1)), slotBits));
+        ModuleBuilder.MemoryBuilder rowBuffer = m.memory("row_buffer", lanes * 32, slots << beatBits);
+        rowBuffer.write(inFire, concat(inSlot.ref(), truncate(inBeat.ref(), beatBits)), in.data().ref());
+
+        Expr beatSum = null;
+        Expr beatSquares = null;
+        for (int j = 0; j < lanes; j++) {
+            Expr x = asSigned(slice(in.data().ref(), 32 * j + 31, 32 * j));
+            Expr sq = extend(mul(x, x), 64);
+            beatSum = beatSum == null ? extend(x, sumBits) : truncate(add(beatSum, extend(x, sumBits)), sumBits);
+            beatSquares = beatSquares == null ? sq : truncate(add(beatSquares, sq), 64);
+        }
+        beatSum = m.let("beat_sum", beatSum);
+        beatSquares = m.let("beat_squares", beatSquares);
+        Signal sumAcc = m.register("row_sum", sumBits, true, 0L);
+        Signal squareAcc = m.register("row_squares", 64, true, 0L);
+        Expr sumNow = m.let("row_sum_now", mux(rowStart, beatSum, truncate(add(sumAcc.ref(), beatSum), sumBits)));
+        Expr squaresNow = m.let("row_squares_now", mux(rowStart, beatSquares,
+                truncate(add(squareAcc.ref(), beatSquares), 64)));
+        m.next(sumAcc, inFire, sumNow);
+        m.next(squareAcc, inFire, squaresNow);
+
+        // ---- row statistics: mean divider, variance, square root ----
+        Signal s0Valid = m.register("stats_valid", 1, 0);
+        Signal s0Sum = m.register("stats_sum", sumBits, true, null);
+        Signal s0Squares = m.register("stats_squares", 64, true, null);
+        m.next(s0Valid, advance, inRowEnd);
+        m.next(s0Sum, advance, sumNow);
+        m.next(s0Squares, advance, squaresNow);
         Expr twoD = m.let("two_d", concat(width.ref(), constant(0, 1)));
-        Expr meanNumerator = m.let("mean_numerator", add(asSigned(concat(sum.ref(), constant(0, 1))),
+        Expr meanNumerator = m.let("mean_numerator", add(asSigned(concat(s0Sum.ref(), constant(0, 1))),
                 asSigned(extend(width.ref(), countBits + 1))));
         Expr meanNegative = m.let("mean_negative", bit(meanNumerator, meanNumerator.width() - 1));
         Expr meanMagnitude = Arith.magnitude(m, "mean_numerator", meanNumerator);
@@ -123,103 +165,142 @@ public final class LayerNormUnit {
                 truncate(sub(add(meanMagnitude, extend(twoD, meanMagnitude.width())), constant(1, 1)),
                         meanMagnitude.width() + 1),
                 extend(meanMagnitude, meanMagnitude.width() + 1)));
-        Expr meanQuotient = Arith.divide(m, "mean_div", constant(1, 1), meanDividend, twoD, MEAN_BITS);
+        Expr meanQuotient = Arith.divide(m, "mean_div", advance, meanDividend, twoD, MEAN_BITS);
+        Expr dValid = Arith.delayValid(m, "mean_div_valid", advance, s0Valid.ref(), MEAN_BITS);
+        Expr dNegative = Arith.delay(m, "mean_div_negative", advance, meanNegative, MEAN_BITS);
+        Expr dSum = Arith.delay(m, "mean_div_sum", advance, s0Sum.ref(), MEAN_BITS);
+        Expr dSquares = Arith.delay(m, "mean_div_squares", advance, s0Squares.ref(), MEAN_BITS);
         Expr meanSigned = asSigned(extend(meanQuotient, MEAN_BITS + 1));
-        Expr meanValue = m.let("mean_value", mux(meanNegative, truncate(negate(meanSigned), MEAN_BITS + 1), meanSigned));
-        Signal mean = m.register("mean", MEAN_BITS + 1, true, null);
-        Expr meanDone = m.let("mean_done", and(inMean, eq(phaseCycles.ref(), constant(MEAN_BITS, 6))));
-        m.next(mean, meanDone, meanValue);
+        Signal s1Valid = m.register("mean_valid", 1, 0);
+        Signal s1Mean = m.register("mean", MEAN_BITS + 1, true, null);
+        Signal s1Sum = m.register("mean_sum", sumBits, true, null);
+        Signal s1Squares = m.register("mean_squares", 64, true, null);
+        m.next(s1Valid, advance, dValid);
+        m.next(s1Mean, advance, mux(dNegative, truncate(negate(meanSigned), MEAN_BITS + 1), meanSigned));
+        m.next(s1Sum, advance, dSum);
+        m.next(s1Squares, advance, dSquares);
 
-        // SQRT: var = eps + sum x^2 - 2 mean sum x + d mean^2 (mod 2^64), then floor sqrt digit by digit.
-        Expr meanTimesSum = mul(mean.ref(), sum.ref());
-        Expr dMeanSquared = mul(asSigned(extend(width.ref(), countBits + 1)), mul(mean.ref(), mean.ref()));
+        Expr meanTimesSum = mul(s1Mean.ref(), s1Sum.ref());
+        Expr dMeanSquared = mul(asSigned(extend(width.ref(), countBits + 1)), mul(s1Mean.ref(), s1Mean.ref()));
         int vw = Math.max(meanTimesSum.width() + 1, dMeanSquared.width()) + 2;
-        Expr variance = m.let("variance", truncate(add(sub(add(extend(sumSquares.ref(), vw),
-                        asSigned(extend(eps.ref(), vw))), extend(asSigned(concat(meanTimesSum, constant(0, 1))), vw)),
+        Expr variance = m.let("variance", truncate(add(sub(add(extend(s1Squares.ref(), vw),
+                asSigned(extend(eps.ref(), vw))), extend(asSigned(concat(meanTimesSum, constant(0, 1))), vw)),
                 extend(dMeanSquared, vw)), 64));
-        // The first SQRT cycle loads the radicand from this row's mean (latched as MEAN ended); 32 steps follow.
-        Signal radicand = m.register("radicand", 64, false, null);
-        Signal remainder = m.register("sqrt_remainder", 35, false, null);
-        Signal root = m.register("root", 32, false, null);
-        Expr startSqrt = m.let("sqrt_start", and(inSqrt, eq(phaseCycles.ref(), constant(0, 6))));
-        Expr sqrtStep = m.let("sqrt_step", and(inSqrt, not(startSqrt)));
-        Expr pair = m.let("sqrt_pair", slice(radicand.ref(), 63, 62));
-        Expr shiftedRem = m.let("sqrt_shifted", concat(remainder.ref(), pair));
-        Expr trial = m.let("sqrt_trial", concat(root.ref(), constant(1, 2)));
-        Expr trialFits = m.let("sqrt_fits", ge(shiftedRem, extend(trial, shiftedRem.width())));
-        Expr stepping = or(startSqrt, sqrtStep);
-        m.next(radicand, stepping, mux(startSqrt, asUnsigned(variance),
-                concat(slice(radicand.ref(), 61, 0), constant(0, 2))));
-        m.next(remainder, stepping, mux(startSqrt, constant(0, 35),
-                truncate(mux(trialFits, truncate(sub(shiftedRem, extend(trial, shiftedRem.width())),
-                        shiftedRem.width()), shiftedRem), 35)));
-        m.next(root, stepping, mux(startSqrt, constant(0, 32), concat(slice(root.ref(), 30, 0), trialFits)));
-        Expr sqrtDone = m.let("sqrt_done", and(inSqrt, eq(phaseCycles.ref(), constant(SQRT_CYCLES, 6))));
+        Signal s2Valid = m.register("variance_valid", 1, 0);
+        Signal s2Variance = m.register("variance_q", 64, false, null);
+        Signal s2Mean = m.register("variance_mean", MEAN_BITS + 1, true, null);
+        m.next(s2Valid, advance, s1Valid.ref());
+        m.next(s2Variance, advance, asUnsigned(variance));
+        m.next(s2Mean, advance, s1Mean.ref());
 
-        // NORM: issue d buffer reads; the hand-over waits until the read stage is empty so the
-        // mean and std it uses are this row's.
-        Signal normMean = m.register("norm_mean", MEAN_BITS + 1, true, null);
-        Signal std = m.register("std", 32, false, null);
-        Signal readValid = m.register("read_valid", 1, 0);
-        Signal readLast = m.register("read_last", 1, 0);
-        Expr handOver = m.let("hand_over", and(inHandOver, or(not(readValid.ref()), advance)));
-        m.next(normMean, handOver, mean.ref());
-        m.next(std, handOver, mux(eq(root.ref(), constant(0, 32)), constant(1, 32), root.ref()));
-        Expr issue = m.let("issue", and(inNorm, advance));
-        Signal readX = row.read("x", advance, address);
-        Signal readParam = table.read("gamma_beta", advance, address);
-        m.next(readValid, advance, issue);
-        m.next(readLast, advance, and(issue, lastIndex));
+        // Digit-by-digit square root, one result bit per stage.
+        Expr radicand = s2Variance.ref();
+        Expr remainder = constant(0, 35);
+        Expr root = constant(0, SQRT_BITS);
+        for (int k = 0; k < SQRT_BITS; k++) {
+            int top = 63 - 2 * k;
+            Expr shifted = m.let("sqrt_shifted" + k, concat(remainder, slice(radicand, top, top - 1)));
+            Expr trial = extend(concat(root, constant(1, 2)), shifted.width());
+            Expr fits = m.let("sqrt_fits" + k, ge(shifted, trial));
+            Expr nextRem = truncate(mux(fits, truncate(sub(shifted, trial), shifted.width()), shifted), 35);
+            Expr nextRoot = concat(slice(root, SQRT_BITS - 2, 0), fits);
+            Signal rootReg = m.register("sqrt_root" + k, SQRT_BITS, false, null);
+            m.next(rootReg, advance, nextRoot);
+            root = rootReg.ref();
+            if (k < SQRT_BITS - 1) { // the last remainder and radicand are not needed
+                Signal remReg = m.register("sqrt_rem" + k, 35, false, null);
+                m.next(remReg, advance, nextRem);
+                remainder = remReg.ref();
+                Signal radReg = m.register("sqrt_radicand" + k, top - 1, false, null);
+                m.next(radReg, advance, slice(radicand, top - 2, 0));
+                radicand = radReg.ref();
+            }
+        }
+        Expr sqValid = Arith.delayValid(m, "sqrt_valid", advance, s2Valid.ref(), SQRT_BITS);
+        Expr sqMean = Arith.delay(m, "sqrt_mean", advance, s2Mean.ref(), SQRT_BITS);
 
-        Expr y = m.let("centred", truncate(sub(asSigned(readX.ref()), normMean.ref()), MEAN_BITS + 2));
-        Expr stdSigned = asSigned(extend(std.ref(), 33));
+        // ---- the statistics FIFO (at most one entry per buffered row) ----
+        int statsWidth = MEAN_BITS + 1 + 32;
+        Expr std = m.let("std", mux(eq(root, constant(0, SQRT_BITS)), constant(1, SQRT_BITS), root));
+        Expr push = m.let("stats_push", and(advance, sqValid));
+        Signal writePtr = m.register("stats_write", slotBits + 1, 0);
+        Signal readPtr = m.register("stats_read", slotBits + 1, 0);
+        List<Signal> entries = new ArrayList<>();
+        for (int e = 0; e < slots; e++) {
+            Signal entry = m.register("stats_entry" + e, statsWidth, false, null);
+            m.next(entry, and(push, eq(truncate(writePtr.ref(), slotBits), constant(e, slotBits))),
+                    concat(asUnsigned(sqMean), std));
+            entries.add(entry);
+        }
+        Expr head = entries.get(0).ref();
+        for (int e = 1; e < slots; e++) {
+            head = mux(eq(truncate(readPtr.ref(), slotBits), constant(e, slotBits)), entries.get(e).ref(), head);
+        }
+        head = m.let("stats_head", head);
+        Expr statsReady = m.let("stats_ready", ne(writePtr.ref(), readPtr.ref()));
+        m.next(writePtr, push, truncate(add(writePtr.ref(), constant(1, 1)), slotBits + 1));
+
+        // ---- normalise: issue the buffered row beat by beat with its statistics ----
+        Signal normBeat = m.register("norm_beat", beatBits + 1, 0);
+        Signal normSlot = m.register("norm_slot", slotBits, 0);
+        Expr issue = m.let("issue", and(advance, statsReady));
+        Expr issueLast = m.let("issue_last", and(issue, eq(normBeat.ref(), lastBeat)));
+        m.next(normBeat, issue, mux(issueLast, constant(0, beatBits + 1),
+                truncate(add(normBeat.ref(), constant(1, 1)), beatBits + 1)));
+        m.next(normSlot, issueLast, truncate(add(normSlot.ref(), constant(1, 1)), slotBits));
+        m.next(readPtr, issueLast, truncate(add(readPtr.ref(), constant(1, 1)), slotBits + 1));
+        Expr claim = m.let("row_claim", and(inFire, rowStart));
+        m.next(rowsHeld, or(claim, issueLast), mux(claim,
+                mux(issueLast, rowsHeld.ref(), truncate(add(rowsHeld.ref(), constant(1, 1)), slotBits + 1)),
+                truncate(sub(rowsHeld.ref(), constant(1, 1)), slotBits + 1)));
+
+        Signal readX = rowBuffer.read("x", advance, concat(normSlot.ref(), truncate(normBeat.ref(), beatBits)));
+        Signal readParam = table.read("gamma_beta", advance, truncate(normBeat.ref(), beatBits));
+        Signal bValid = m.register("read_valid", 1, 0);
+        Signal bLast = m.register("read_last", 1, 0);
+        Signal bMean = m.register("read_mean", MEAN_BITS + 1, true, null);
+        Signal bStd = m.register("read_std", 32, false, null);
+        m.next(bValid, advance, issue);
+        m.next(bLast, advance, issueLast);
+        m.next(bMean, advance, asSigned(slice(head, statsWidth - 1, 32)));
+        m.next(bStd, advance, slice(head, 31, 0));
+
+        Expr stdSigned = asSigned(extend(bStd.ref(), 33));
+        Expr twoStd = m.let("two_std", concat(bStd.ref(), constant(0, 1)));
         int nw = MEAN_BITS + 2 + FRAC_BITS + 1 + 1;
-        Expr numerator = m.let("norm_numerator", truncate(add(extend(asSigned(concat(y, constant(0, FRAC_BITS + 1))), nw),
-                extend(stdSigned, nw)), nw));
-        Expr twoStd = m.let("two_std", concat(std.ref(), constant(0, 1)));
-        Expr numNegative = m.let("norm_negative", bit(numerator, nw - 1));
-        Expr numMagnitude = Arith.magnitude(m, "norm_numerator", numerator);
-        Expr normDividend = m.let("norm_dividend", mux(numNegative,
-                truncate(sub(add(numMagnitude, extend(twoStd, nw)), constant(1, 1)), nw + 1),
-                extend(numMagnitude, nw + 1)));
-        Expr normQuotient = Arith.divide(m, "norm_div", advance, normDividend, twoStd, NORM_BITS);
-        Expr negativeOut = Arith.delay(m, "norm_negative", advance, numNegative, NORM_BITS);
-        Expr paramOut = Arith.delay(m, "gamma_beta", advance, readParam.ref(), NORM_BITS);
-        Expr validOut = Arith.delayValid(m, "norm_valid", advance, readValid.ref(), NORM_BITS);
-        Expr lastOut = Arith.delayValid(m, "norm_last", advance, readLast.ref(), NORM_BITS);
-        Expr qSigned = asSigned(extend(normQuotient, NORM_BITS + 1));
-        Expr q = m.let("normalised", mux(negativeOut, truncate(negate(qSigned), NORM_BITS + 1), qSigned));
-        Expr gamma = asSigned(slice(paramOut, 15, 0));
-        Expr beta = asSigned(slice(paramOut, 79, 16));
-        Expr scaled = m.let("scaled", truncate(add(extend(mul(q, gamma), 64), beta), 64));
-        Expr result = Arith.requant(m, "out_rq", scaled, outMult.ref(), outShift.ref(), 8);
-        Signal outData = m.register("out_data", 8, false, null);
+        Expr validOut = Arith.delayValid(m, "norm_valid", advance, bValid.ref(), NORM_BITS);
+        Expr lastOut = Arith.delayValid(m, "norm_last", advance, bLast.ref(), NORM_BITS);
+        Expr paramOut = Arith.delay(m, "norm_gamma_beta", advance, readParam.ref(), NORM_BITS);
+        List<Expr> results = new ArrayList<>();
+        for (int j = 0; j < lanes; j++) {
+            String l = "lane" + j + "_";
+            Expr x = asSigned(slice(readX.ref(), 32 * j + 31, 32 * j));
+            Expr y = m.let(l + "centred", truncate(sub(x, bMean.ref()), MEAN_BITS + 2));
+            Expr numerator = m.let(l + "numerator", truncate(add(extend(asSigned(concat(y,
+                    constant(0, FRAC_BITS + 1))), nw), extend(stdSigned, nw)), nw));
+            Expr negative = m.let(l + "negative", bit(numerator, nw - 1));
+            Expr magnitude = Arith.magnitude(m, l + "numerator", numerator);
+            Expr dividend = m.let(l + "dividend", mux(negative,
+                    truncate(sub(add(magnitude, extend(twoStd, nw)), constant(1, 1)), nw + 1),
+                    extend(magnitude, nw + 1)));
+            Expr quotient = Arith.divide(m, l + "div", advance, dividend, twoStd, NORM_BITS);
+            Expr negativeOut = Arith.delay(m, l + "negative", advance, negative, NORM_BITS);
+            Expr qSigned = asSigned(extend(quotient, NORM_BITS + 1));
+            Expr q = m.let(l + "normalised", mux(negativeOut, truncate(negate(qSigned), NORM_BITS + 1), qSigned));
+            int base = PARAM_LANE_WIDTH * j;
+            Expr gamma = asSigned(slice(paramOut, base + 15, base));
+            Expr beta = asSigned(slice(paramOut, base + 79, base + 16));
+            Expr scaled = m.let(l + "scaled", truncate(add(extend(mul(q, gamma), 64), beta), 64));
+            results.add(0, asUnsigned(Arith.requant(m, l + "out", scaled, outMult.ref(), outShift.ref(), 8)));
+        }
+        Signal outData = m.register("out_data", lanes * 8, false, null);
         Signal outLast = m.register("out_last", 1, 0);
-        m.next(outData, advance, asUnsigned(result));
+        m.next(outData, advance, concat(results));
         m.next(outLast, advance, lastOut);
         m.next(outValid, advance, validOut);
         m.assign(out.valid(), outValid.ref());
         m.assign(out.data(), outData.ref());
         m.assign(out.last(), outLast.ref());
-
-        // The state machine.
-        Expr countStep = or(or(paramFire, loadFire), issue);
-        Expr rowEnds = and(countStep, lastIndex);
-        m.next(count, or(countStep, constant(0, 1)), mux(rowEnds, constant(0, countBits), countNext));
-        Expr loadStart = m.let("load_start", and(loadFire, eq(count.ref(), constant(0, countBits))));
-        m.next(sum, loadFire, mux(loadStart, extend(x, sumBits), sumNext));
-        m.next(sumSquares, loadFire, mux(loadStart, asSigned(extend(mul(x, x), 64)), squareNext));
-        Expr toMean = and(loadFire, lastIndex);
-        Expr phaseReset = or(or(toMean, meanDone), sqrtDone);
-        m.next(phaseCycles, or(or(inMean, inSqrt), phaseReset), mux(phaseReset, constant(0, 6),
-                truncate(add(phaseCycles.ref(), constant(1, 1)), 6)));
-        Expr nextState = mux(and(paramFire, lastIndex), constant(LOAD, 3),
-                mux(toMean, constant(MEAN, 3),
-                mux(meanDone, constant(SQRT, 3),
-                mux(sqrtDone, constant(HAND_OVER, 3),
-                mux(handOver, constant(NORM, 3),
-                mux(and(issue, lastIndex), constant(LOAD, 3), state.ref()))))));
-        m.next(state, nextState);
         return m.build();
     }
 }
