@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import dev.vitforge.hwgen.emit.VerilogEmitter;
+import dev.vitforge.host.selector.SelectorUnit;
 import dev.vitforge.hwgen.gemm.GemmConfig;
 import dev.vitforge.hwgen.gemm.GemmEngine;
 import dev.vitforge.hwgen.gen.ControlRegisters;
@@ -61,7 +62,13 @@ final class GenerateCommand implements Callable<Integer> {
         ModelPlan plan = ModelPlan.plan(m.architecture(), m.selectors(), m.masks()::get, m.blockSize(), target);
         GemmConfig config = plan.engine();
         Design design = GemmEngine.design(config);
-        Map<String, String> rtl = VerilogEmitter.emit(design);
+        Map<String, String> rtl = new LinkedHashMap<>(VerilogEmitter.emit(design));
+        // The selector unit's kernels, sized from the card (D, H, the most patch tokens), when it has selectors.
+        SelectorUnit.Sizes unit = selectorUnit(m);
+        List<Design> kernels = unit == null ? List.of() : unit.designs();
+        for (Design k : kernels) {
+            rtl.putAll(VerilogEmitter.emit(k));
+        }
 
         Map<String, String> files = new LinkedHashMap<>();
         StringBuilder list = new StringBuilder();
@@ -73,7 +80,11 @@ final class GenerateCommand implements Callable<Integer> {
         }
         files.put("files.f", list.toString());
         String rtlHash = Hashing.sha256(all.toString());
-        files.put("manifest.json", AtomicFiles.json(manifest(m, target, plan, design, rtlHash)));
+        Map<String, Object> manifest = manifest(m, target, plan, design, rtlHash);
+        if (unit != null) {
+            manifest.put("selector_unit", selectorManifest(unit, kernels, plan));
+        }
+        files.put("manifest.json", AtomicFiles.json(manifest));
         files.put(target.name() + ".xdc", xdc(target, design));
         files.put("vivado/build.tcl", tcl(target, design, rtl.keySet()));
         writeDirectory(dir, files);
@@ -81,6 +92,30 @@ final class GenerateCommand implements Callable<Integer> {
                 m.name(), target.name(), design.top().name(), config.lanes(), config.rowTile(), config.blockSize(),
                 rtl.size(), rtlHash.substring(0, 12), out);
         return 0;
+    }
+
+    static SelectorUnit.Sizes selectorUnit(PrunedModel m) {
+        if (m.selectors().isEmpty()) {
+            return null;
+        }
+        var a = m.architecture();
+        return new SelectorUnit.Sizes(a.embedDim(), a.numHeads(), SelectorUnit.tokenCapacity(a.patches()));
+    }
+
+    private static Map<String, Object> selectorManifest(SelectorUnit.Sizes unit, List<Design> kernels, ModelPlan plan) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("kernels", kernels.stream().map(k -> k.top().name()).toList());
+        s.put("dim", unit.dim());
+        s.put("heads", unit.heads());
+        s.put("max_tokens", unit.maxTokens());
+        s.put("lanes", unit.lanes());
+        s.put("linear_layers", "on the GEMM engine (selectors.*.in_proj, mlp.0-2, head_gate.0-1 in the schedule)");
+        s.put("order", "per selector: layernorm, gelu (in_proj), group_mean (global half), gelu (mlp.0), gelu (mlp.1), "
+                + "group_mean (channel means), gelu (head_gate.0), decision, pack; stream formats in each kernel's "
+                + "Javadoc (hwgen/selector)");
+        s.put("stages", plan.selectorStages().stream().map(st -> Map.of("name", st.name(), "before_block",
+                st.beforeBlock(), "patches", st.patches(), "cycles", st.cycles(), "total", st.total())).toList());
+        return s;
     }
 
     private static Map<String, Object> manifest(PrunedModel m, Board b, ModelPlan plan, Design d, String rtlHash) {
@@ -133,6 +168,8 @@ final class GenerateCommand implements Callable<Integer> {
         out.put("streams", streams);
         out.put("schedule", PlanCommand.layersJson(plan));
         out.put("predicted_gemm_cycles", plan.predictedGemmCycles());
+        out.put("predicted_selector_unit_cycles", plan.predictedSelectorUnitCycles());
+        out.put("predicted_cycles", plan.predictedCycles());
         ResourceEstimate e = ResourceEstimate.of(c);
         out.put("resources_estimate", Map.of("dsp", e.dsp(), "bram36", e.bram36(), "ff", e.ff(), "lut", e.lut()));
         return out;

@@ -74,9 +74,11 @@ final class PlanCommand implements Callable<Integer> {
         if (!selectors.isEmpty()) {
             System.out.printf("%nselector unit: %d stage(s) before blocks %s; D = %d, H = %d heads of d = %d; scores up to "
                             + "%d patch tokens (the card's worst case: all kept); its linear layers (selectors.*) run on the "
-                            + "GEMM engine, its LayerNorm, GELU, sigmoid, sign test and compaction in the unit%n",
+                            + "GEMM engine; its LayerNorm, GELU, means, sigmoid, sign test, p divider, compaction and "
+                            + "package token in the unit's kernels, %d elements per beat%n",
                     selectors.size(), selectors.stream().map(Selector::beforeBlock).toList(), arch.embedDim(),
-                    arch.numHeads(), arch.headDim(), arch.patches());
+                    arch.numHeads(), arch.headDim(), arch.patches(),
+                    dev.vitforge.hwgen.selector.SelectorCycles.lanes(arch.headDim()));
         }
         System.out.printf("%ntokens per block: %s%n", java.util.Arrays.toString(plan.tokensPerBlock()));
         System.out.printf("%n  %-22s %5s %5s %5s %4s %7s %12s %12s %10s%n", "product", "m", "k", "n", "x", "density",
@@ -87,9 +89,15 @@ final class PlanCommand implements Callable<Integer> {
                     l.count(), l.density(), l.cycles() * l.count(), l.weightBytes() * l.count(), util);
         }
         double bound = (double) plan.usefulMacs() / e.multipliers();
-        System.out.printf("%npredicted GEMM cycles per image: %d (compute bound %.0f, %.1f%%), %.3f ms at %d MHz%n",
-                plan.predictedGemmCycles(), bound, 100 * bound / plan.predictedGemmCycles(), plan.latencyMs(),
-                target.clockMhz());
+        System.out.printf("%npredicted GEMM cycles per image: %d (compute bound %.0f, %.1f%%)%n",
+                plan.predictedGemmCycles(), bound, 100 * bound / plan.predictedGemmCycles());
+        for (ModelPlan.SelectorStage st : plan.selectorStages()) {
+            System.out.printf("selector unit, %s before block %d on %d patch tokens: %d cycles %s%n", st.name(),
+                    st.beforeBlock(), st.patches(), st.total(), st.cycles());
+        }
+        System.out.printf("predicted cycles per image: %d (GEMM engine %d + selector unit %d), %.3f ms at %d MHz%n",
+                plan.predictedCycles(), plan.predictedGemmCycles(), plan.predictedSelectorUnitCycles(),
+                plan.latencyMs(), target.clockMhz());
 
         if (schedule != null) {
             System.out.printf("%nkeep schedule for %.3f ms: r = %.2f, keep ratios %s, predicted %.3f ms%n",
@@ -110,6 +118,9 @@ final class PlanCommand implements Callable<Integer> {
             out.put("part", target.part());
             out.put("clock_mhz", target.clockMhz());
             out.put("predicted_gemm_cycles", plan.predictedGemmCycles());
+            out.put("predicted_selector_unit_cycles", plan.predictedSelectorUnitCycles());
+            out.put("predicted_cycles", plan.predictedCycles());
+            out.put("selector_stages", plan.selectorStages());
             out.put("predicted_latency_ms", plan.latencyMs());
             out.put("useful_macs", plan.usefulMacs());
             out.put("compute_bound_cycles", (long) Math.ceil(bound));

@@ -14,6 +14,7 @@ import dev.vitforge.hwgen.selector.GeluUnit;
 import dev.vitforge.hwgen.selector.GroupMeanUnit;
 import dev.vitforge.hwgen.selector.LayerNormUnit;
 import dev.vitforge.hwgen.selector.PackUnit;
+import dev.vitforge.hwgen.selector.SelectorCycles;
 import dev.vitforge.models.quant.IntLayerNorm;
 import dev.vitforge.models.quant.IntOps;
 import dev.vitforge.models.quant.IntegerSelector;
@@ -52,7 +53,7 @@ public final class SelectorUnit implements SelectorKernels {
          * block width, 16, so the unit keeps pace with the engine's streams; it must divide d (and so D).
          */
         public int lanes() {
-            return Math.min(16, Integer.lowestOneBit(headDim()));
+            return SelectorCycles.lanes(headDim());
         }
 
         /** The widest row a GELU step sees: d (in_proj) or the head gate's hidden width max(1, H/2). */
@@ -74,6 +75,11 @@ public final class SelectorUnit implements SelectorKernels {
 
         public Design decision() {
             return DecisionUnit.design(heads);
+        }
+
+        /** Every kernel's design, in a fixed order. */
+        public List<Design> designs() {
+            return List.of(layerNorm(), gelu(), groupMean(), decision(), pack());
         }
 
         public Design pack() {

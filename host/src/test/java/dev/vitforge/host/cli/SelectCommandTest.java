@@ -21,6 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.vitforge.hwgen.selector.SelectorCycles;
 import dev.vitforge.models.card.Architecture;
 import dev.vitforge.models.card.Selector;
 import dev.vitforge.models.tensor.Float32Tensor;
@@ -128,6 +129,10 @@ class SelectCommandTest {
             assertArrayEquals(Files.readAllBytes(dir.resolve("cpu").resolve(f)),
                     Files.readAllBytes(dir.resolve("sim").resolve(f)), "sim and cpu differ in " + f + ", seed " + seed);
         }
+        // The cycles both devices report are the plan's prediction for the unit (SelectorCycles) plus the engine's.
+        String stats = Files.readString(dir.resolve("sim").resolve("stats.json"));
+        assertTrue(stats.contains("\"unit_cycles\": " + SelectorCycles.total(dim, heads, t - 1) + ","),
+                "unit cycles = SelectorCycles: " + stats);
         UInt8Tensor keep = (UInt8Tensor) Npy.read(dir.resolve("cpu").resolve("keep.npy"));
         int kept = -1;
         for (int i = 0; i < t; i++) {

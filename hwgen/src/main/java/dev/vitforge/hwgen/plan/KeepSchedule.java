@@ -41,7 +41,7 @@ public final class KeepSchedule {
                 selectors.add(new Selector(placement.get(j).beforeBlock(), Math.pow(r, j + 1)));
             }
             ModelPlan plan = ModelPlan.plan(a, selectors, masks, blockSize, board, engine);
-            Candidate c = new Candidate(r, selectors, plan.predictedGemmCycles(), plan.latencyMs());
+            Candidate c = new Candidate(r, selectors, plan.predictedCycles(), plan.latencyMs());
             candidates.add(c);
             if (chosen == null && c.latencyMs() <= targetMs) {
                 chosen = c;

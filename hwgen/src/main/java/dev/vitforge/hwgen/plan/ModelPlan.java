@@ -2,11 +2,13 @@ package dev.vitforge.hwgen.plan;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 import dev.vitforge.hwgen.gemm.GemmConfig;
 import dev.vitforge.hwgen.gemm.GemmCycleModel;
 import dev.vitforge.hwgen.gemm.GemmSchedule;
+import dev.vitforge.hwgen.selector.SelectorCycles;
 import dev.vitforge.models.card.Architecture;
 import dev.vitforge.models.card.Selector;
 import dev.vitforge.models.sparse.BlockMask;
@@ -18,7 +20,25 @@ import dev.vitforge.models.sparse.BlockMask;
  * stream. Weights stream for every row tile (nothing but the X tile stays on chip), so a
  * layer's weight traffic is its non-zero blocks times the tiles.
  */
-public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, int[] tokensPerBlock) {
+public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, int[] tokensPerBlock,
+                        List<SelectorStage> selectorStages) {
+
+    /** One selector step on the selector unit: the patch tokens it scores and its kernels' predicted cycles. */
+    public record SelectorStage(String name, int beforeBlock, int patches, Map<String, Long> cycles) {
+        public long total() {
+            return cycles.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** The selector unit's predicted cycles per image (its kernels; its linear layers are in {@link #layers}). */
+    public long predictedSelectorUnitCycles() {
+        return selectorStages.stream().mapToLong(SelectorStage::total).sum();
+    }
+
+    /** GEMM engine and selector unit, one after another: the cycles of one image. */
+    public long predictedCycles() {
+        return predictedGemmCycles() + predictedSelectorUnitCycles();
+    }
 
     /** One matrix product: Y[m x n] = X[m x k] W^T, {@code count} times (once per head for attention). */
     public record LayerPlan(String name, int m, int k, int n, int count, int nonzeroBlocks, int totalBlocks,
@@ -37,7 +57,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
     }
 
     public double latencyMs() {
-        return predictedGemmCycles() / (board.clockMhz() * 1e3);
+        return predictedCycles() / (board.clockMhz() * 1e3);
     }
 
     /**
@@ -77,6 +97,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
         int hd = a.headDim();
         int patchK = a.inChans() * a.patchSize() * a.patchSize();
         List<Product> products = new ArrayList<>();
+        List<SelectorStage> stages = new ArrayList<>();
         products.add(new Product("patch_embed.proj", a.patches(), patchK, d, 1, BlockMask.full(blockSize, d, patchK),
                 Tokens.NONE));
         for (int i = 0; i < a.depth(); i++) {
@@ -90,6 +111,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                 int h = a.numHeads();
                 int g = Math.max(1, h / 2);
                 String s = "selectors." + selector + ".";
+                stages.add(new SelectorStage("selectors." + selector, i, n, SelectorCycles.step(d, a.numHeads(), n)));
                 products.add(dense(s + "in_proj", n * h, hd, hd, blockSize, Tokens.SELECTOR));
                 products.add(dense(s + "mlp.0", n * h, hd, hd / 2, blockSize, Tokens.SELECTOR));
                 products.add(dense(s + "mlp.1", n * h, hd / 2, Math.max(1, hd / 4), blockSize, Tokens.SELECTOR));
@@ -136,7 +158,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                     p.mask().outputBlocks() * p.mask().inputBlocks(), p.mask().usefulMacs(p.m(), p.n(), p.k()), cycles,
                     weightBytes, activationBytes));
         }
-        return new ModelPlan(board, engine, plans, tokens);
+        return new ModelPlan(board, engine, plans, tokens, List.copyOf(stages));
     }
 
     private static int selectorBefore(List<Selector> selectors, int block) {
