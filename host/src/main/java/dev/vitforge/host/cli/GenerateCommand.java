@@ -98,8 +98,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (m.selectors().isEmpty()) {
             return null;
         }
-        var a = m.architecture();
-        return new SelectorUnit.Sizes(a.embedDim(), a.numHeads(), SelectorUnit.tokenCapacity(a.patches()));
+        return SelectorUnit.Sizes.of(m.architecture());
     }
 
     private static Map<String, Object> selectorManifest(SelectorUnit.Sizes unit, List<Design> kernels, ModelPlan plan) {
@@ -113,8 +112,9 @@ final class GenerateCommand implements Callable<Integer> {
         s.put("order", "per selector: layernorm, gelu (in_proj), group_mean (global half), gelu (mlp.0), gelu (mlp.1), "
                 + "group_mean (channel means), gelu (head_gate.0), decision, pack; stream formats in each kernel's "
                 + "Javadoc (hwgen/selector)");
-        s.put("stages", plan.selectorStages().stream().map(st -> Map.of("name", st.name(), "before_block",
-                st.beforeBlock(), "patches", st.patches(), "cycles", st.cycles(), "total", st.total())).toList());
+        s.put("integration", "stand-alone AXI-Stream kernels the host drives one after another (as the sim device "
+                + "does); vivado/build.tcl implements the GEMM engine, the kernels' RTL is listed for a block design");
+        s.put("stages", PlanCommand.selectorStagesJson(plan));
         return s;
     }
 
@@ -171,7 +171,12 @@ final class GenerateCommand implements Callable<Integer> {
         out.put("predicted_selector_unit_cycles", plan.predictedSelectorUnitCycles());
         out.put("predicted_cycles", plan.predictedCycles());
         ResourceEstimate e = ResourceEstimate.of(c);
-        out.put("resources_estimate", Map.of("dsp", e.dsp(), "bram36", e.bram36(), "ff", e.ff(), "lut", e.lut()));
+        Map<String, Object> resources = new LinkedHashMap<>();
+        resources.put("dsp", e.dsp());
+        resources.put("bram36", e.bram36());
+        resources.put("ff", e.ff());
+        resources.put("lut", e.lut());
+        out.put("resources_estimate", resources);
         return out;
     }
 

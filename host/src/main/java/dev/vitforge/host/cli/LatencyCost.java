@@ -23,7 +23,7 @@ import dev.vitforge.models.sparse.BlockMask;
  * it is optimising for), with the plan's token count for the layer's block (197 for DeiT-224
  * without selectors). Same formula as the plan, so a dense mask costs exactly the plan's cycles.
  *
- * <p>{@code fixedCycles} are the products pruning cannot touch (patch embedding, attention
+ * <p>{@code fixedCycles} are the products pruning cannot touch (and the selector unit's kernels; patch embedding, attention
  * q@k and a@v, head); {@code densePrunedCycles} the pruned layers when dense. Their sum is the
  * dense model's {@code predicted_gemm_cycles}.
  */
@@ -46,7 +46,7 @@ record LatencyCost(Board board, GemmConfig engine, Map<String, int[]> mk, long d
             }
         }
         return new LatencyCost(board, dense.engine(), Map.copyOf(mk), prunedCycles,
-                dense.predictedGemmCycles() - prunedCycles);
+                dense.predictedGemmCycles() - prunedCycles + dense.predictedSelectorUnitCycles());
     }
 
     @Override

@@ -120,7 +120,7 @@ final class PlanCommand implements Callable<Integer> {
             out.put("predicted_gemm_cycles", plan.predictedGemmCycles());
             out.put("predicted_selector_unit_cycles", plan.predictedSelectorUnitCycles());
             out.put("predicted_cycles", plan.predictedCycles());
-            out.put("selector_stages", plan.selectorStages());
+            out.put("selector_stages", selectorStagesJson(plan));
             out.put("predicted_latency_ms", plan.latencyMs());
             out.put("useful_macs", plan.usefulMacs());
             out.put("compute_bound_cycles", (long) Math.ceil(bound));
@@ -182,6 +182,21 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     /** Every product of the plan with its predicted cycles and traffic; manifest.json carries the same list. */
+    /** The selector unit's predicted cycles per selector step, for plan --json and the manifest. */
+    static List<Map<String, Object>> selectorStagesJson(ModelPlan plan) {
+        List<Map<String, Object>> stages = new ArrayList<>();
+        for (ModelPlan.SelectorStage st : plan.selectorStages()) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("name", st.name());
+            s.put("before_block", st.beforeBlock());
+            s.put("patches", st.patches());
+            s.put("cycles", st.total());
+            s.put("kernels", st.cycles());
+            stages.add(s);
+        }
+        return stages;
+    }
+
     static List<Map<String, Object>> layersJson(ModelPlan plan) {
         List<Map<String, Object>> layers = new ArrayList<>();
         for (ModelPlan.LayerPlan l : plan.layers()) {

@@ -12,21 +12,16 @@ import java.util.concurrent.Callable;
 
 import javax.imageio.ImageIO;
 
-import dev.vitforge.host.gemm.GemmRun;
 import dev.vitforge.host.gemm.GemmExecutor;
 import dev.vitforge.host.selector.SelectorUnit;
 import dev.vitforge.models.quant.SelectorKernels;
 import dev.vitforge.hwgen.gemm.GemmConfig;
-import dev.vitforge.hwgen.gemm.GemmCycleModel;
-import dev.vitforge.hwgen.gemm.GemmSchedule;
 import dev.vitforge.hwgen.plan.Board;
 import dev.vitforge.hwgen.plan.ModelPlan;
 import dev.vitforge.models.card.Architecture;
 import dev.vitforge.models.quant.IntegerVit;
-import dev.vitforge.models.quant.LinearExecutor;
 import dev.vitforge.models.reference.FloatVit;
 import dev.vitforge.models.reference.ForwardResult;
-import dev.vitforge.models.sparse.BlockMask;
 import dev.vitforge.models.tensor.DType;
 import dev.vitforge.models.tensor.Float32Tensor;
 import dev.vitforge.models.tensor.Npy;
@@ -40,10 +35,11 @@ import picocli.CommandLine.Option;
  * {@code ./vitforge run}: one image through the whole integer model. Every matrix product (the
  * linear layers, the attention products per head, the selectors' linear layers) goes through
  * the device: {@code sim} runs it on the GEMM engine planned for the card on the board (on
- * Verilator, bit-exact), {@code cpu} on the reference; LayerNorm, softmax, GELU, requantisation
- * and the selectors' decisions run on the host in both cases, so sim and cpu give identical
- * logits. Cycles are the engine's (measured on sim, the cycle model's on cpu); the host's
- * non-linear work is not counted.
+ * Verilator, bit-exact), {@code cpu} on the reference; the selectors' non-linear work runs on the
+ * selector unit's kernels (on Verilator for sim, the reference for cpu). The blocks' LayerNorm,
+ * softmax, GELU and requantisation run on the host in both cases, so sim and cpu give identical
+ * logits. Cycles are the engine's and the unit's (measured on sim, their cycle models on cpu);
+ * the host's work is not counted.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run one image through the model on a device.")
 final class RunCommand implements Callable<Integer> {
@@ -94,10 +90,11 @@ final class RunCommand implements Callable<Integer> {
                 IntegerVit.calibrateSynthetic(floatModel, m.weights()::get, calibrationImages, 1));
         GemmConfig engine = ModelPlan.plan(a, m.selectors(), m.masks()::get, m.blockSize(), target).engine();
         boolean simulate = device.equals("sim");
-        GemmExecutor exec = new GemmExecutor(engine, simulate);
+        List<Map<String, Object>> operations = new ArrayList<>();
+        GemmExecutor exec = new GemmExecutor(engine, simulate, operations);
         // The selectors' non-linear kernels on the selector unit (its RTL on sim, its cycle models on cpu).
-        SelectorUnit unit = m.selectors().isEmpty() ? null : new SelectorUnit(new SelectorUnit.Sizes(a.embedDim(),
-                a.numHeads(), SelectorUnit.tokenCapacity(a.tokens() - 1)), simulate);
+        SelectorUnit unit = m.selectors().isEmpty() ? null
+                : new SelectorUnit(SelectorUnit.Sizes.of(a), simulate).logInto(operations);
         ForwardResult result = vit.forward(pixels, exec, unit == null ? SelectorKernels.JAVA : unit);
         long unitCycles = unit == null ? 0 : unit.totalCycles();
         long total = exec.cycles() + unitCycles;
@@ -114,7 +111,7 @@ final class RunCommand implements Callable<Integer> {
         report.put("logits", logits);
         report.put("top5", top5);
         report.put("tokens_kept", result.keptCounts());
-        report.put("layers", exec.products());
+        report.put("layers", operations);
         report.put("total_cycles", total);
         report.put("gemm_cycles", exec.cycles());
         report.put("selector_unit_cycles", unitCycles);
@@ -134,7 +131,7 @@ final class RunCommand implements Callable<Integer> {
         }
         System.out.printf("run %s on %s (%s): %d GEMM products in %d cycles, selector unit %d cycles; %d cycles = %.3f ms "
                         + "at %d MHz, tokens kept %s, top-5 %s%n", m.name(), device, target.name(),
-                exec.products().size(), exec.cycles(), unitCycles, total, total / (target.clockMhz() * 1e3),
+                exec.productCount(), exec.cycles(), unitCycles, total, total / (target.clockMhz() * 1e3),
                 target.clockMhz(), java.util.Arrays.toString(result.keptCounts()), top5);
         return 0;
     }

@@ -110,7 +110,12 @@ final class SelectCommand implements Callable<Integer> {
         stats.put("gemm_cycles", exec.cycles());
         stats.put("unit_cycles", unit.totalCycles());
         stats.put("unit_cycles_by_kernel", unit.cyclesInOrder());
-        stats.put("gemm_products", exec.products());
+        // Without "where" (it names the device), so that both devices write the same file.
+        stats.put("gemm_products", exec.products().stream().map(r -> {
+            Map<String, Object> c = new LinkedHashMap<>(r);
+            c.remove("where");
+            return c;
+        }).toList());
         stats.put("engine", engine.lanes() + " lane(s) x " + engine.rowTile() + " x " + engine.blockSize()
                 + " int8 multipliers");
         writeAll(o, stats);

@@ -22,14 +22,21 @@ import dev.vitforge.models.tensor.Int8Tensor;
 public final class GemmExecutor implements LinearExecutor {
     private final GemmConfig engine;
     private final SimGemmEngine sim;
-    private final List<Map<String, Object>> products = new ArrayList<>();
+    private final List<Map<String, Object>> products;
     private long cycles;
+    private int count;
     private long bytesTo;
     private long bytesFrom;
 
     public GemmExecutor(GemmConfig engine, boolean simulate) {
+        this(engine, simulate, new ArrayList<>());
+    }
+
+    /** Appends one entry per product to {@code operations} (a log other devices may share). */
+    public GemmExecutor(GemmConfig engine, boolean simulate, List<Map<String, Object>> operations) {
         this.engine = engine;
         this.sim = simulate ? new SimGemmEngine(engine, false) : null;
+        this.products = operations;
     }
 
     @Override
@@ -48,6 +55,7 @@ public final class GemmExecutor implements LinearExecutor {
         long useful = mask.usefulMacs(x.rows(), w.rows(), x.cols());
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("name", layer);
+        r.put("where", sim != null ? "gemm engine (Verilator)" : "cpu reference (cycles: the engine's model)");
         r.put("m", x.rows());
         r.put("k", x.cols());
         r.put("n", w.rows());
@@ -56,6 +64,7 @@ public final class GemmExecutor implements LinearExecutor {
         r.put("utilization", (double) useful / ((double) Math.max(1, run.cycles()) * engine.multipliers()));
         products.add(r);
         cycles += run.cycles();
+        count++;
         bytesTo += run.bytesToDevice();
         bytesFrom += run.bytesFromDevice();
         return run.y();
@@ -65,9 +74,14 @@ public final class GemmExecutor implements LinearExecutor {
         return engine;
     }
 
-    /** One entry per product run so far, in order. */
+    /** The operations log: one entry per product run so far, in order (and whatever else shares the log). */
     public List<Map<String, Object>> products() {
         return products;
+    }
+
+    /** Products run so far. */
+    public int productCount() {
+        return count;
     }
 
     public long cycles() {

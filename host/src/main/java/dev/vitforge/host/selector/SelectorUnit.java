@@ -1,6 +1,5 @@
 package dev.vitforge.host.selector;
 
-import java.math.BigInteger;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +41,11 @@ public final class SelectorUnit implements SelectorKernels {
                 throw new IllegalArgumentException("selector unit: D = " + dim + ", H = " + heads + ", max tokens "
                         + maxTokens);
             }
+        }
+
+        /** The unit a card needs: D, H and every patch token (the worst case, all kept), rounded up. */
+        public static Sizes of(dev.vitforge.models.card.Architecture a) {
+            return new Sizes(a.embedDim(), a.numHeads(), tokenCapacity(a.patches()));
         }
 
         public int headDim() {
@@ -92,6 +96,9 @@ public final class SelectorUnit implements SelectorKernels {
     private final Sizes sizes;
     private final boolean simulate;
     private final Map<String, Long> cycles = new LinkedHashMap<>();
+    private final Map<String, Long> stepCycles = new LinkedHashMap<>();
+    private List<Map<String, Object>> operations = new java.util.ArrayList<>();
+    private int steps;
     private VerilatorModel layerNorm;
     private VerilatorModel gelu;
     private VerilatorModel groupMean;
@@ -162,6 +169,27 @@ public final class SelectorUnit implements SelectorKernels {
 
     private void count(String kernel, long c) {
         cycles.merge(kernel, c, Long::sum);
+        stepCycles.merge(kernel, c, Long::sum);
+    }
+
+    /**
+     * Logs one entry per selector step (the pack ends a step) into {@code log}: name
+     * {@code selectors.j.unit}, where it ran, its cycles and its kernels' cycles.
+     */
+    public SelectorUnit logInto(List<Map<String, Object>> log) {
+        this.operations = log;
+        return this;
+    }
+
+    private void endStep() {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("name", "selectors." + steps + ".unit");
+        r.put("where", simulate ? "selector unit (Verilator)" : "cpu reference (cycles: the selector unit's models)");
+        r.put("cycles", stepCycles.values().stream().mapToLong(Long::longValue).sum());
+        r.put("kernels", new LinkedHashMap<>(stepCycles));
+        operations.add(r);
+        stepCycles.clear();
+        steps++;
     }
 
     private static long run(SimInstance sim, long beats, String kernel) {
@@ -170,14 +198,6 @@ public final class SelectorUnit implements SelectorKernels {
             throw new IllegalStateException("selector " + kernel + " unit did not finish within its cycle budget");
         }
         return c;
-    }
-
-    private static long[] int32Beats(int[] values) {
-        long[] b = new long[values.length];
-        for (int i = 0; i < values.length; i++) {
-            b[i] = values[i] & 0xFFFFFFFFL;
-        }
-        return b;
     }
 
     private static int[] wide64(long v) {
@@ -208,17 +228,7 @@ public final class SelectorUnit implements SelectorKernels {
             sim.poke("out_mult", ln.out().multiplier());
             sim.poke("out_shift", ln.out().shift());
             int perRow = width / lanes;
-            int[][] params = new int[perRow][];
-            for (int b = 0; b < perRow; b++) {
-                BigInteger word = BigInteger.ZERO;
-                for (int j = lanes - 1; j >= 0; j--) {
-                    int c = b * lanes + j;
-                    BigInteger lane = BigInteger.valueOf(ln.beta()[c]).shiftLeft(16)
-                            .or(BigInteger.valueOf(ln.gamma()[c] & 0xFFFF)).and(LANE80);
-                    word = word.shiftLeft(80).or(lane);
-                }
-                params[b] = words(word, (80 * lanes + 31) / 32);
-            }
+            int[][] params = LayerNormUnit.paramBeats(ln.gamma(), ln.beta(), lanes);
             int[][] beats = new int[rows.length / lanes][lanes];
             for (int i = 0; i < rows.length; i++) {
                 beats[i / lanes][i % lanes] = rows[i];
@@ -237,17 +247,6 @@ public final class SelectorUnit implements SelectorKernels {
             }
             return y;
         }
-    }
-
-    private static final BigInteger LANE80 = BigInteger.ONE.shiftLeft(80).subtract(BigInteger.ONE);
-
-    /** The low {@code n} 32-bit words of v, least significant first. */
-    private static int[] words(BigInteger v, int n) {
-        int[] w = new int[n];
-        for (int i = 0; i < n; i++) {
-            w[i] = v.shiftRight(32 * i).intValue();
-        }
-        return w;
     }
 
     @Override
@@ -360,6 +359,12 @@ public final class SelectorUnit implements SelectorKernels {
 
     @Override
     public IntegerSelector.Packed pack(int[][] patches, boolean[] keep, int[] p, int[] pkg, long pkgWeight) {
+        IntegerSelector.Packed packed = packOnUnit(patches, keep, p, pkg, pkgWeight);
+        endStep();
+        return packed;
+    }
+
+    private IntegerSelector.Packed packOnUnit(int[][] patches, boolean[] keep, int[] p, int[] pkg, long pkgWeight) {
         int n = patches.length;
         int dim = pkg.length;
         int lanes = sizes.lanes();

@@ -45,6 +45,15 @@ class GenerateCommandTest {
         assertTrue(Files.readString(out.resolve("vivado/build.tcl")).contains("-part xck26-sfvc784-2LV-c"));
         assertTrue(manifest.getAsJsonObject("registers").getAsJsonObject("arguments").has("columns_0"));
         assertTrue(manifest.get("predicted_gemm_cycles").getAsLong() > 0);
+        // The selector unit's kernels, sized from the card, are listed and their RTL is in files.f.
+        JsonObject unit = manifest.getAsJsonObject("selector_unit");
+        assertEquals(16, unit.get("lanes").getAsInt());
+        for (var kernel : unit.getAsJsonArray("kernels")) {
+            assertTrue(files.contains("rtl/" + kernel.getAsString() + ".v"), kernel + " in " + files);
+        }
+        assertEquals(3, unit.getAsJsonArray("stages").size());
+        assertEquals(manifest.get("predicted_gemm_cycles").getAsLong()
+                + manifest.get("predicted_selector_unit_cycles").getAsLong(), manifest.get("predicted_cycles").getAsLong());
 
         assertNotEquals(0, run("generate", "--model", card, "--out", out.toString()), "an existing DIR is refused");
         Path missing = dir.resolve("none");

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import dev.vitforge.hwgen.selector.SelectorCycles;
+
 /** The plan command on the zoo's DeiT-T card: JSON keys, sizes with reasons, bad input. */
 class PlanCommandTest {
     @TempDir
@@ -44,6 +46,19 @@ class PlanCommandTest {
             sum += layer.getAsJsonObject().get("predicted_cycles").getAsLong();
         }
         assertEquals(cycles, sum);
+        // The selector unit: one stage per selector, its cycles = the kernels' models, added to the engine's.
+        var stages = plan.getAsJsonArray("selector_stages");
+        assertEquals(3, stages.size());
+        long unit = 0;
+        int[] patches = {196, 137, 96};
+        for (int j = 0; j < 3; j++) {
+            JsonObject s = stages.get(j).getAsJsonObject();
+            assertEquals(patches[j], s.get("patches").getAsInt());
+            assertEquals(SelectorCycles.total(192, 3, patches[j]), s.get("cycles").getAsLong());
+            unit += s.get("cycles").getAsLong();
+        }
+        assertEquals(unit, plan.get("predicted_selector_unit_cycles").getAsLong());
+        assertEquals(cycles + unit, plan.get("predicted_cycles").getAsLong());
     }
 
     @Test

@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.vitforge.hwgen.selector.SelectorCycles;
 import dev.vitforge.models.card.Architecture;
+import dev.vitforge.models.quant.IntOps;
 import dev.vitforge.models.card.Selector;
 import dev.vitforge.models.tensor.Float32Tensor;
 import dev.vitforge.models.tensor.Npy;
@@ -138,6 +139,13 @@ class SelectCommandTest {
         for (int i = 0; i < t; i++) {
             kept += keep.get(i);
         }
+        if (force.equals("zero")) { // every diff 0: every head's sigmoid is the integer sigmoid(0), every margin 0
+            Float32Tensor p = (Float32Tensor) Npy.read(dir.resolve("cpu").resolve("p_keep.npy"));
+            float half = IntOps.sigmoid(0) / (float) (1 << IntOps.SIGMOID_BITS); // 0.50006: I-BERT's exp(0) is ~1
+            for (int i = 0; i < t - 1; i++) {
+                assertEquals(half, p.get(i), "p of a zero margin");
+            }
+        }
         switch (force) {
             case "keep", "zero" -> assertEquals(t - 1, kept, "every patch token kept");
             case "drop" -> assertEquals(0, kept, "every patch token dropped");
@@ -154,8 +162,8 @@ class SelectCommandTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"no tokens file", "no selector file", "garbage selector", "truncated selector",
-            "missing tensor", "dimension mismatch", "NaN token", "infinite token", "NaN weight", "tokens not 2-D",
-            "only CLS"})
+            "missing tensor", "dimension mismatch", "NaN token", "infinite token", "NaN weight", "infinite weight",
+            "tokens not 2-D", "only CLS", "inconsistent weights", "sim: NaN token", "existing out: NaN weight"})
     void badInputIsRefused(String problem) throws IOException {
         Path sel = selector("sel", 48, 3, 7, "none");
         Path tok = tokens("t", 9, 48, 8);
@@ -178,18 +186,25 @@ class SelectCommandTest {
                 SafeTensors.write(sel, new Weights("test", m));
             }
             case "dimension mismatch" -> tok = tokens("t", 9, 40, 8);
-            case "NaN token", "infinite token" -> {
+            case "NaN token", "infinite token", "sim: NaN token" -> {
                 Float32Tensor x = (Float32Tensor) Npy.read(tok);
                 float[] d = x.data().clone();
-                d[5 * 48 + 3] = problem.startsWith("NaN") ? Float.NaN : Float.NEGATIVE_INFINITY;
+                d[5 * 48 + 3] = problem.contains("NaN") ? Float.NaN : Float.NEGATIVE_INFINITY;
                 Npy.write(tok = dir.resolve("bad.npy"), new Float32Tensor(x.shape(), d));
                 blamed = tok;
             }
-            case "NaN weight" -> {
+            case "NaN weight", "infinite weight", "existing out: NaN weight" -> {
                 byte[] b = Files.readAllBytes(sel);
                 long header = ByteBuffer.wrap(b, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-                ByteBuffer.wrap(b, (int) (8 + header), 4).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN);
+                ByteBuffer.wrap(b, (int) (8 + header), 4).order(ByteOrder.LITTLE_ENDIAN)
+                        .putFloat(problem.contains("NaN") ? Float.NaN : Float.POSITIVE_INFINITY);
                 Files.write(sel, b);
+            }
+            case "inconsistent weights" -> { // in_proj [d x d] replaced by [d x d/2]
+                Weights w = SafeTensors.read(sel);
+                Map<String, Float32Tensor> m = new LinkedHashMap<>(w.tensors());
+                m.put("in_proj.weight", new Float32Tensor(new int[] {16, 8}, new float[128]));
+                SafeTensors.write(sel, new Weights("test", m));
             }
             case "tokens not 2-D" -> {
                 Npy.write(tok = dir.resolve("flat.npy"), Float32Tensor.vector(new float[48]));
@@ -205,13 +220,24 @@ class SelectCommandTest {
             blamed = sel;
         }
         Path out = dir.resolve("out");
+        if (problem.startsWith("existing out")) { // a directory from an earlier run stays as it was
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("keep.npy"), "earlier");
+        }
         Cli.Outcome o = Cli.run("select", "--tokens", tok.toString(), "--selector", sel.toString(), "--out",
-                out.toString());
+                out.toString(), "--device", problem.startsWith("sim") ? "sim" : "cpu");
         assertTrue(o.code() != 0, problem + ": exit code");
         assertEquals(1, o.err().strip().lines().count(), problem + ": one line, got: " + o.err());
         assertTrue(o.err().contains(blamed.getFileName().toString()), problem + ": names " + blamed + ": " + o.err());
         assertFalse(o.err().contains("\tat "), problem + ": no stack trace");
-        assertFalse(Files.exists(out), problem + ": nothing written");
+        if (problem.startsWith("existing out")) {
+            assertEquals("earlier", Files.readString(out.resolve("keep.npy")), problem + ": left untouched");
+            try (var files = Files.list(out)) {
+                assertEquals(1, files.count(), problem + ": nothing added");
+            }
+        } else {
+            assertFalse(Files.exists(out), problem + ": nothing written");
+        }
         try (var left = Files.list(dir)) {
             assertTrue(left.noneMatch(f -> f.getFileName().toString().contains(".select")), "no temporary left");
         }

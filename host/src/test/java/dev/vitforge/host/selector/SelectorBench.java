@@ -138,9 +138,28 @@ class SelectorBench {
                     o.keptCount(), same, built, ran);
         }
         fidelity();
+        area();
         Path out = Path.of("target", "bench", "selector.txt");
         Files.createDirectories(out.getParent());
         Files.writeString(out, report.toString());
+    }
+
+    /** Yosys synth_xilinx cell counts of the DeiT-T unit's kernels (the estimate an open flow gives). */
+    private void area() {
+        SelectorUnit.Sizes sizes = new SelectorUnit.Sizes(192, 3, SelectorUnit.tokenCapacity(196));
+        say("%nArea, yosys synth_xilinx, DeiT-T selector unit (D = 192, H = 3, %d lanes):%n", sizes.lanes());
+        int[] total = new int[4];
+        for (dev.vitforge.hwgen.ir.Design d : sizes.designs()) {
+            long t0 = System.nanoTime();
+            var r = dev.vitforge.sim.tools.Synthesis.xilinx(d, Path.of("target", "bench", "synth", d.top().name()));
+            int[] c = {r.count("DSP48"), r.count("LUT"), r.count("FD"), r.count("RAMB")};
+            for (int i = 0; i < 4; i++) {
+                total[i] += c[i];
+            }
+            say("  %-32s DSP48 %5d  LUT %7d  FF %7d  BRAM %3d  (%.0f s)%n", d.top().name(), c[0], c[1], c[2], c[3],
+                    (System.nanoTime() - t0) / 1e9);
+        }
+        say("  %-32s DSP48 %5d  LUT %7d  FF %7d  BRAM %3d%n", "total", total[0], total[1], total[2], total[3]);
     }
 
     /** Integer (the hardware's arithmetic) against the float selector of SEMANTICS.md on random selectors. */

@@ -40,6 +40,17 @@ public final class Arith {
         return saturate(m, name, rounded, outWidth);
     }
 
+    /**
+     * {@code Requant.toInt8/toInt32} exactly: the exact result truncated to a long (what {@code Requant.apply}
+     * returns when the result does not fit one), then saturated to {@code outWidth} bits. It differs from
+     * {@link #requant} only when |x m / 2^s| >= 2^63, which calibrated scales never reach.
+     */
+    public static Expr requantLong(ModuleBuilder m, String name, Expr x, Expr mult, Expr shift, int outWidth) {
+        Expr exact = requant(m, name, x, mult, shift, x.width() + MULT_WIDTH + 2);
+        Expr asLong = m.let(name + "_long", truncate(exact, Math.min(64, exact.width())));
+        return saturate(m, name + "_long", asLong, outWidth);
+    }
+
     /** A signed value clamped to {@code width} signed bits. */
     public static Expr saturate(ModuleBuilder m, String name, Expr x, int width) {
         check(x.signed(), name + ": saturate needs a signed value");

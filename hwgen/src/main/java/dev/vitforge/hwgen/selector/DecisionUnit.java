@@ -131,7 +131,7 @@ public final class DecisionUnit {
         Signal gateX = m.register("gate_x", 32, true, null);
         Signal scoreX = m.register("score_x", 32, true, null);
         m.next(gateX, advance, Arith.requant(m, "gate_rq", g1.ref(), gMult.ref(), gShift.ref(), 32));
-        m.next(scoreX, advance, Arith.requant(m, "score_rq", diff.ref(), zMult.ref(), zShift.ref(), 32));
+        m.next(scoreX, advance, Arith.requantLong(m, "score_rq", diff.ref(), zMult.ref(), zShift.ref(), 32));
         Expr diffAtX = Arith.delay(m, "diff_x", advance, diff.ref(), 1);
         Expr validAtX = Arith.delayValid(m, "valid_x", advance, beatValid.ref(), 1);
         Expr lastAtX = Arith.delay(m, "last_x", advance, beatLast.ref(), 1);

@@ -13,7 +13,7 @@ import dev.vitforge.hwgen.ir.Signal;
 import static dev.vitforge.hwgen.ir.Ops.*;
 
 /**
- * The selector's GELU step ({@code IntegerSelector.geluToInt8}) as a streaming kernel: each int32
+ * The selector's GELU step ({@code SelectorKernels.gelu}) as a streaming kernel: each int32
  * accumulator is requantised by its channel's factor to the GELU input scale (saturated to int32),
  * put through I-BERT's integer GELU ({@code IntOps.Gelu.apply}) and requantised to int8. The
  * selector has four such steps (in_proj, mlp.0, mlp.1, head_gate.0) that differ only in their

@@ -76,6 +76,31 @@ public final class LayerNormUnit {
         return b + rows * b + STATS_LATENCY + b + 1 + NORM_BITS;
     }
 
+    /**
+     * The {@code param} stream for gamma (int16) and beta (int64) of one head: width / lanes beats of
+     * lanes x {beta [79:16], gamma [15:0]}, lane j at bits [80j+79:80j], as 32-bit words, least first.
+     */
+    public static int[][] paramBeats(int[] gamma, long[] beta, int lanes) {
+        int beats = gamma.length / lanes;
+        int words = (PARAM_LANE_WIDTH * lanes + 31) / 32;
+        java.math.BigInteger laneMask = java.math.BigInteger.ONE.shiftLeft(PARAM_LANE_WIDTH)
+                .subtract(java.math.BigInteger.ONE);
+        int[][] out = new int[beats][words];
+        for (int b = 0; b < beats; b++) {
+            java.math.BigInteger word = java.math.BigInteger.ZERO;
+            for (int j = lanes - 1; j >= 0; j--) {
+                int c = b * lanes + j;
+                java.math.BigInteger lane = java.math.BigInteger.valueOf(beta[c]).shiftLeft(16)
+                        .or(java.math.BigInteger.valueOf(gamma[c] & 0xFFFF)).and(laneMask);
+                word = word.shiftLeft(PARAM_LANE_WIDTH).or(lane);
+            }
+            for (int w = 0; w < words; w++) {
+                out[b][w] = word.shiftRight(32 * w).intValue();
+            }
+        }
+        return out;
+    }
+
     public static Module generate(String name, int maxWidth, int lanes) {
         if (lanes < 1 || Integer.bitCount(lanes) != 1 || maxWidth < lanes || maxWidth % lanes != 0) {
             throw new IllegalArgumentException("layernorm '" + name + "': lanes must be a power of two dividing "
@@ -291,7 +316,7 @@ public final class LayerNormUnit {
             Expr gamma = asSigned(slice(paramOut, base + 15, base));
             Expr beta = asSigned(slice(paramOut, base + 79, base + 16));
             Expr scaled = m.let(l + "scaled", truncate(add(extend(mul(q, gamma), 64), beta), 64));
-            results.add(0, asUnsigned(Arith.requant(m, l + "out", scaled, outMult.ref(), outShift.ref(), 8)));
+            results.add(0, asUnsigned(Arith.requantLong(m, l + "out", scaled, outMult.ref(), outShift.ref(), 8)));
         }
         Signal outData = m.register("out_data", lanes * 8, false, null);
         Signal outLast = m.register("out_last", 1, 0);

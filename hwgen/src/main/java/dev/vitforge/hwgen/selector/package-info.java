@@ -5,9 +5,13 @@
  * (round-half-up requantisation with a run-time multiplier and shift, saturation, barrel shifts,
  * pipelined restoring division); the kernels are bit-exact with {@code models.quant.IntegerSelector}.
  *
- * <p>Every kernel is one pipeline that advances when its output register can take a beat
- * ({@code advance = !out_valid | out_ready}, the input's ready), so backpressure stalls it whole
- * and nothing is lost; run-time constants (requantisation multipliers and shifts, GELU and
- * LayerNorm constants) are ports the host sets before a run, so one build serves every model.
+ * <p>Each kernel's datapath is a pipeline that advances when its output register can take a beat
+ * ({@code advance = !out_valid | out_ready}), so backpressure stalls it whole and nothing is lost;
+ * inputs are also held off while a table loads, the LayerNorm's row ring is full, or (in the pack
+ * unit, whose rows and final division are separate phases) while the other phase runs. Run-time
+ * constants (requantisation multipliers and shifts, GELU and LayerNorm constants, gamma and beta)
+ * are ports and tables the host loads before a run, so one build serves every model of a size.
+ * {@link dev.vitforge.hwgen.selector.SelectorCycles} sums the kernels' cycle models per selector
+ * step, which the plan predicts with.
  */
 package dev.vitforge.hwgen.selector;

@@ -83,7 +83,7 @@ class ArithTest {
                 assertEquals(exact.longValue(), rq.apply(x), "models Requant");
             }
             long rExp = exact.max(BigInteger.valueOf(-(1L << 39))).min(BigInteger.valueOf((1L << 39) - 1)).longValue();
-            long divisor = i % 11 == 0 ? 1 + rnd.nextInt(4) : 1 + rnd.nextInt(1 << 24 - 1);
+            long divisor = i % 11 == 0 ? 1 + rnd.nextInt(4) : 1 + rnd.nextInt((1 << 24) - 1);
             long dividend = Math.floorMod(rnd.nextLong(), divisor << Q) & ((1L << 44) - 1);
             if (dividend >= divisor << Q) {
                 dividend = (divisor << Q) - 1;
