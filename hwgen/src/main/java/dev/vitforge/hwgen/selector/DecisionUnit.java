@@ -8,6 +8,7 @@ import dev.vitforge.hwgen.ir.Module;
 import dev.vitforge.hwgen.ir.Signal;
 import dev.vitforge.models.quant.IntOps;
 import dev.vitforge.models.quant.Requant;
+import dev.vitforge.models.quant.SelectorKernels;
 
 import static dev.vitforge.hwgen.ir.Ops.*;
 
@@ -314,20 +315,7 @@ public final class DecisionUnit {
      * logit differences diff of the token's H heads.
      */
     public static Decision reference(Requant[] gateToExp, Requant zToExp, int[] g1, long[] diff) {
-        int heads = gateToExp.length;
-        long margin = 0;
-        long num = 0;
-        long den = 0;
-        long sig = 0;
-        for (int h = 0; h < heads; h++) {
-            int wh = IntOps.sigmoid(gateToExp[h].toInt32(g1[h]));
-            int sh = IntOps.sigmoid(zToExp.toInt32(diff[h]));
-            margin += wh * diff[h];
-            num += (long) wh * sh;
-            den += wh;
-            sig += sh;
-        }
-        int p = (int) (den > 0 ? (num + den / 2) / den : (sig + heads / 2) / heads);
-        return new Decision(margin >= 0, p, margin);
+        SelectorKernels.Decided d = SelectorKernels.JAVA.decide(g1, new long[][] {diff}, gateToExp, zToExp);
+        return new Decision(d.keep()[0], d.p()[0], d.margins()[0]);
     }
 }

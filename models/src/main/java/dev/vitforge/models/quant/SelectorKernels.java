@@ -79,8 +79,8 @@ public interface SelectorKernels {
                 long den = 0;
                 long sig = 0;
                 for (int h = 0; h < heads; h++) {
-                    int wh = IntOps.sigmoid(toInt(gateToExp[h].apply(g1[t * heads + h])));
-                    int sh = IntOps.sigmoid(toInt(zToExp.apply(diff[t][h])));
+                    int wh = IntOps.sigmoid(gateToExp[h].toInt32(g1[t * heads + h]));
+                    int sh = IntOps.sigmoid(zToExp.toInt32(diff[t][h]));
                     m += wh * diff[t][h];
                     num += (long) wh * sh;
                     den += wh;
@@ -96,10 +96,6 @@ public interface SelectorKernels {
         @Override
         public IntegerSelector.Packed pack(int[][] patches, boolean[] keep, int[] p, int[] pkg, long pkgWeight) {
             return IntegerSelector.pack(patches, keep, p, pkg, pkgWeight);
-        }
-
-        private static int toInt(long v) {
-            return (int) Requant.saturate(v, Integer.MIN_VALUE, Integer.MAX_VALUE);
         }
     };
 }
