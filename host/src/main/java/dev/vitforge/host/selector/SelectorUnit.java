@@ -120,8 +120,10 @@ public final class SelectorUnit implements SelectorKernels {
         }
     }
 
-    /** The patch-token capacity the unit is generated for: n rounded up to a power of two (at least 16), so
-     * nearby token counts share one build. */
+    /**
+     * The patch-token capacity the unit is generated for: n rounded up to a power of two (at least 16),
+     * so nearby token counts share one build.
+     */
     public static int tokenCapacity(int patches) {
         int c = 16;
         while (c < patches) {
@@ -151,11 +153,6 @@ public final class SelectorUnit implements SelectorKernels {
 
     public Sizes sizes() {
         return sizes;
-    }
-
-    /** Cycles so far per kernel: layernorm, gelu, group_mean, decision, pack. */
-    public Map<String, Long> cycles() {
-        return Map.copyOf(cycles);
     }
 
     /** Cycles per kernel in a fixed order, for reports. */
