@@ -150,6 +150,11 @@ class SelectorBench {
         say("%nArea, yosys synth_xilinx, DeiT-T selector unit (D = 192, H = 3, %d lanes):%n", sizes.lanes());
         int[] total = new int[4];
         for (dev.vitforge.hwgen.ir.Design d : sizes.designs()) {
+            if (d.top().name().startsWith("selector_layernorm")) {
+                // Sixteen lanes of pipelined dividers keep Yosys busy for more than 25 minutes here.
+                say("  %-32s skipped (Yosys takes more than 25 minutes on it)%n", d.top().name());
+                continue;
+            }
             long t0 = System.nanoTime();
             var r = dev.vitforge.sim.tools.Synthesis.xilinx(d, Path.of("target", "bench", "synth", d.top().name()));
             int[] c = {r.count("DSP48"), r.count("LUT"), r.count("FD"), r.count("RAMB")};
