@@ -211,12 +211,12 @@ public final class SelectorUnit implements SelectorKernels {
     }
 
     @Override
-    public byte[] layerNorm(IntLayerNorm ln, int[] rows, int width) {
+    public Normalised layerNorm(IntLayerNorm ln, int[] rows, int width, Requant rowMean) {
         int n = rows.length / width;
         int lanes = sizes.lanes();
         if (!simulate) {
             count("layernorm", LayerNormUnit.cycles(width, n, lanes));
-            return SelectorKernels.JAVA.layerNorm(ln, rows, width);
+            return SelectorKernels.JAVA.layerNorm(ln, rows, width, rowMean);
         }
         try (SimInstance sim = layerNorm.newInstance()) {
             sim.reset(2);
@@ -224,6 +224,8 @@ public final class SelectorUnit implements SelectorKernels {
             sim.pokeWide("eps", wide64(ln.epsInt()));
             sim.poke("out_mult", ln.out().multiplier());
             sim.poke("out_shift", ln.out().shift());
+            sim.poke("mean_mult", rowMean.multiplier());
+            sim.poke("mean_shift", rowMean.shift());
             int perRow = width / lanes;
             int[][] params = LayerNormUnit.paramBeats(ln.gamma(), ln.beta(), lanes);
             int[][] beats = new int[rows.length / lanes][lanes];
@@ -236,13 +238,19 @@ public final class SelectorUnit implements SelectorKernels {
             count("layernorm", run(sim, beats.length + perRow, "layernorm"));
             Beats out = sim.pop("out");
             byte[] y = new byte[rows.length];
+            byte[] means = new byte[n];
             for (int b = 0; b < out.size(); b++) {
                 int[] w = out.words(b);
-                for (int j = 0; j < lanes; j++) {
-                    y[b * lanes + j] = (byte) (w[j / 4] >>> (8 * (j % 4)));
+                for (int j = 0; j <= lanes; j++) { // byte `lanes` is the row's mean, read on its last beat
+                    byte v = (byte) (w[j / 4] >>> (8 * (j % 4)));
+                    if (j < lanes) {
+                        y[b * lanes + j] = v;
+                    } else if (b % perRow == perRow - 1) {
+                        means[b / perRow] = v;
+                    }
                 }
             }
-            return y;
+            return new Normalised(y, means);
         }
     }
 

@@ -35,7 +35,9 @@ import static dev.vitforge.hwgen.ir.Ops.*;
  * epsilon, unsigned 64), {@code out_mult}/{@code out_shift}; stream {@code param}: d / lanes beats of
  * lanes x {beta int64 [79:16], gamma int16 [15:0]} (lane j at bits [80j+79:80j]), taken once after
  * reset before the rows; stream {@code in}: lanes x int32 per beat (lane j at [32j+31:32j]), rows of
- * d / lanes beats, no TLAST needed; stream {@code out}: lanes x int8, TLAST on each row's last beat.
+ * d / lanes beats, no TLAST needed; stream {@code out}: lanes x int8 and, in the top byte, the row's
+ * requantised sum ({@code mean_mult}/{@code mean_shift}: the head gate's channel mean, which needs
+ * exactly this sum), TLAST on each row's last beat.
  */
 public final class LayerNormUnit {
     /** Quotient bits of the mean divider: |floor((2 sum + d) / 2d)| <= 2^31 + 1. */
@@ -121,9 +123,11 @@ public final class LayerNormUnit {
         Signal eps = m.input("eps", 64);
         Signal outMult = m.input("out_mult", Arith.MULT_WIDTH);
         Signal outShift = m.input("out_shift", Arith.SHIFT_WIDTH);
+        Signal meanMult = m.input("mean_mult", Arith.MULT_WIDTH);
+        Signal meanShift = m.input("mean_shift", Arith.SHIFT_WIDTH);
         StreamPort param = StreamPort.input(m, "param", lanes * PARAM_LANE_WIDTH, false);
         StreamPort in = StreamPort.input(m, "in", lanes * 32, false);
-        StreamPort out = StreamPort.output(m, "out", lanes * 8, true);
+        StreamPort out = StreamPort.output(m, "out", lanes * 8 + 8, true);
 
         Signal outValid = m.register("out_valid", 1, 0);
         Expr advance = m.let("advance", or(not(outValid.ref()), out.ready().ref()));
@@ -195,11 +199,16 @@ public final class LayerNormUnit {
         Expr dNegative = Arith.delay(m, "mean_div_negative", advance, meanNegative, MEAN_BITS);
         Expr dSum = Arith.delay(m, "mean_div_sum", advance, s0Sum.ref(), MEAN_BITS);
         Expr dSquares = Arith.delay(m, "mean_div_squares", advance, s0Squares.ref(), MEAN_BITS);
+        // The head gate's channel mean of this row comes free: the row sum, requantised to int8.
+        Expr rowMean = Arith.requantLong(m, "row_mean", s0Sum.ref(), meanMult.ref(), meanShift.ref(), 8);
+        Expr dRowMean = Arith.delay(m, "mean_div_row_mean", advance, asUnsigned(rowMean), MEAN_BITS);
         Expr meanSigned = asSigned(extend(meanQuotient, MEAN_BITS + 1));
         Signal s1Valid = m.register("mean_valid", 1, 0);
         Signal s1Mean = m.register("mean", MEAN_BITS + 1, true, null);
         Signal s1Sum = m.register("mean_sum", sumBits, true, null);
         Signal s1Squares = m.register("mean_squares", 64, true, null);
+        Signal s1RowMean = m.register("mean_row_mean", 8, false, null);
+        m.next(s1RowMean, advance, dRowMean);
         m.next(s1Valid, advance, dValid);
         m.next(s1Mean, advance, mux(dNegative, truncate(negate(meanSigned), MEAN_BITS + 1), meanSigned));
         m.next(s1Sum, advance, dSum);
@@ -214,6 +223,8 @@ public final class LayerNormUnit {
         Signal s2Valid = m.register("variance_valid", 1, 0);
         Signal s2Variance = m.register("variance_q", 64, false, null);
         Signal s2Mean = m.register("variance_mean", MEAN_BITS + 1, true, null);
+        Signal s2RowMean = m.register("variance_row_mean", 8, false, null);
+        m.next(s2RowMean, advance, s1RowMean.ref());
         m.next(s2Valid, advance, s1Valid.ref());
         m.next(s2Variance, advance, asUnsigned(variance));
         m.next(s2Mean, advance, s1Mean.ref());
@@ -243,9 +254,10 @@ public final class LayerNormUnit {
         }
         Expr sqValid = Arith.delayValid(m, "sqrt_valid", advance, s2Valid.ref(), SQRT_BITS);
         Expr sqMean = Arith.delay(m, "sqrt_mean", advance, s2Mean.ref(), SQRT_BITS);
+        Expr sqRowMean = Arith.delay(m, "sqrt_row_mean", advance, s2RowMean.ref(), SQRT_BITS);
 
         // ---- the statistics FIFO (at most one entry per buffered row) ----
-        int statsWidth = MEAN_BITS + 1 + 32;
+        int statsWidth = 8 + MEAN_BITS + 1 + 32;
         Expr std = m.let("std", mux(eq(root, constant(0, SQRT_BITS)), constant(1, SQRT_BITS), root));
         Expr push = m.let("stats_push", and(advance, sqValid));
         Signal writePtr = m.register("stats_write", slotBits + 1, 0);
@@ -254,7 +266,7 @@ public final class LayerNormUnit {
         for (int e = 0; e < slots; e++) {
             Signal entry = m.register("stats_entry" + e, statsWidth, false, null);
             m.next(entry, and(push, eq(truncate(writePtr.ref(), slotBits), constant(e, slotBits))),
-                    concat(asUnsigned(sqMean), std));
+                    concat(sqRowMean, asUnsigned(sqMean), std));
             entries.add(entry);
         }
         Expr head = entries.get(0).ref();
@@ -285,9 +297,11 @@ public final class LayerNormUnit {
         Signal bLast = m.register("read_last", 1, 0);
         Signal bMean = m.register("read_mean", MEAN_BITS + 1, true, null);
         Signal bStd = m.register("read_std", 32, false, null);
+        Signal bRowMean = m.register("read_row_mean", 8, false, null);
+        m.next(bRowMean, advance, slice(head, statsWidth - 1, statsWidth - 8));
         m.next(bValid, advance, issue);
         m.next(bLast, advance, issueLast);
-        m.next(bMean, advance, asSigned(slice(head, statsWidth - 1, 32)));
+        m.next(bMean, advance, asSigned(slice(head, statsWidth - 9, 32)));
         m.next(bStd, advance, slice(head, 31, 0));
 
         Expr stdSigned = asSigned(extend(bStd.ref(), 33));
@@ -296,6 +310,7 @@ public final class LayerNormUnit {
         Expr validOut = Arith.delayValid(m, "norm_valid", advance, bValid.ref(), NORM_BITS);
         Expr lastOut = Arith.delayValid(m, "norm_last", advance, bLast.ref(), NORM_BITS);
         Expr paramOut = Arith.delay(m, "norm_gamma_beta", advance, readParam.ref(), NORM_BITS);
+        Expr rowMeanOut = Arith.delay(m, "norm_row_mean", advance, bRowMean.ref(), NORM_BITS);
         List<Expr> results = new ArrayList<>();
         for (int j = 0; j < lanes; j++) {
             String l = "lane" + j + "_";
@@ -318,7 +333,8 @@ public final class LayerNormUnit {
             Expr scaled = m.let(l + "scaled", truncate(add(extend(mul(q, gamma), 64), beta), 64));
             results.add(0, asUnsigned(Arith.requantLong(m, l + "out", scaled, outMult.ref(), outShift.ref(), 8)));
         }
-        Signal outData = m.register("out_data", lanes * 8, false, null);
+        results.add(0, rowMeanOut);
+        Signal outData = m.register("out_data", lanes * 8 + 8, false, null);
         Signal outLast = m.register("out_last", 1, 0);
         m.next(outData, advance, concat(results));
         m.next(outLast, advance, lastOut);

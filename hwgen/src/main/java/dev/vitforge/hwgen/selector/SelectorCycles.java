@@ -6,8 +6,8 @@ import java.util.Map;
 /**
  * The selector unit's cycles for one selector step on n patch tokens, from its kernels' cycle
  * models, in the order the host runs them ({@code IntegerSelector.decide} then the pack): the
- * LayerNorm over the n*H head rows, the four GELU steps (in_proj, mlp.0, mlp.1, head_gate.0),
- * the global-half token means and the head gate's channel means, the decision, the pack. The
+ * LayerNorm over the n*H head rows (which also gives the head gate's channel means), the four GELU
+ * steps (in_proj, mlp.0, mlp.1, head_gate.0), the global half's token means, the decision, the pack. The
  * kernels run one after another, so the step costs their sum; the linear layers between them
  * are the GEMM engine's and are not counted here. The plan predicts with this; the simulated
  * unit measures the same numbers (the kernels' tests hold their RTL to these models exactly).
@@ -42,8 +42,10 @@ public final class SelectorCycles {
         c.put("layernorm", LayerNormUnit.cycles(d, rows, lanes));
         c.put("gelu", GeluUnit.cycles(d, rows * d, lanes) + GeluUnit.cycles(d / 2, rows * (d / 2), lanes)
                 + GeluUnit.cycles(d / 4, rows * (d / 4), lanes) + GeluUnit.cycles(hg, n * hg, lanes));
+        // The head gate's channel means come out of the LayerNorm with its rows; only the global half's
+        // token means take a pass of the group-mean kernel.
         c.put("group_mean", GroupMeanUnit.cycles((long) heads * global * GroupMeanUnit.beatsPerGroup(n, lanes),
-                heads * global) + GroupMeanUnit.cycles((long) rows * GroupMeanUnit.beatsPerGroup(d, lanes), rows));
+                heads * global));
         c.put("decision", DecisionUnit.cycles(n, heads));
         c.put("pack", PackUnit.cycles(dim, n, lanes));
         return c;

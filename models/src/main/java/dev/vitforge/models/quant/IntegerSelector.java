@@ -407,8 +407,8 @@ public final class IntegerSelector {
                 System.arraycopy(x[t], h * d, segments, (h * n + t) * d, d);
             }
         }
-        byte[] lnOut = kernels.layerNorm(ln, segments, d);
-        int[] acc = inProj.run(exec, new Int8Tensor(new int[] {rows, d}, lnOut));
+        SelectorKernels.Normalised normalised = kernels.layerNorm(ln, segments, d, chanMean);
+        int[] acc = inProj.run(exec, new Int8Tensor(new int[] {rows, d}, normalised.values()));
         byte[] v = kernels.gelu(acc, d, inProjOut, gelu0, gelu0Out);
         // 2. The global half: per head and channel, int8 sums over the n tokens times a run-time reciprocal of n.
         int half = d / 2;
@@ -442,12 +442,14 @@ public final class IntegerSelector {
                 diff[t][h] = (long) z[2 * r] - z[2 * r + 1];
             }
         }
-        // 4. Head gate: per token and head the channel mean of X_h, then a two-layer MLP.
-        int[] flat = new int[n * dim];
-        for (int t = 0; t < n; t++) {
-            System.arraycopy(x[t], 0, flat, t * dim, dim);
+        // 4. Head gate: per token and head the channel mean of X_h (the LayerNorm's row h*n + t), then a
+        //    two-layer MLP.
+        byte[] cm = new byte[n * heads];
+        for (int h = 0; h < heads; h++) {
+            for (int t = 0; t < n; t++) {
+                cm[t * heads + h] = normalised.rowMeans()[h * n + t];
+            }
         }
-        byte[] cm = kernels.groupMean(flat, d, chanMean);
         int hg = gate0.outFeatures();
         byte[] g0 = kernels.gelu(gate0.run(exec, new Int8Tensor(new int[] {n, heads}, cm)), hg, gate0Out, gelu3,
                 gelu3Out);

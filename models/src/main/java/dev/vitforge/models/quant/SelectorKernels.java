@@ -12,8 +12,15 @@ public interface SelectorKernels {
     record Decided(boolean[] keep, long[] margins, int[] p) {
     }
 
-    /** {@link IntLayerNorm#apply} on each row of {@code rows} ([R x width], row-major); int8 [R x width]. */
-    byte[] layerNorm(IntLayerNorm ln, int[] rows, int width);
+    /** The LayerNorm's int8 rows [R x width] and each row's {@code rowMean.toInt8(sum of the row)}. */
+    record Normalised(byte[] values, byte[] rowMeans) {
+    }
+
+    /**
+     * {@link IntLayerNorm#apply} on each row of {@code rows} ([R x width], row-major), and each row's sum
+     * requantised by {@code rowMean} (the head gate's channel mean needs exactly the LayerNorm's row sum).
+     */
+    Normalised layerNorm(IntLayerNorm ln, int[] rows, int width, Requant rowMean);
 
     /** Per element of acc ([R x width]): {@code out.toInt8(gelu.apply(toGelu[c].toInt32(acc)))}, c its channel. */
     byte[] gelu(int[] acc, int width, Requant[] toGelu, IntOps.Gelu gelu, Requant out);
@@ -34,14 +41,20 @@ public interface SelectorKernels {
     /** The reference kernels, in Java. */
     SelectorKernels JAVA = new SelectorKernels() {
         @Override
-        public byte[] layerNorm(IntLayerNorm ln, int[] rows, int width) {
+        public Normalised layerNorm(IntLayerNorm ln, int[] rows, int width, Requant rowMean) {
             byte[] out = new byte[rows.length];
+            byte[] means = new byte[rows.length / width];
             int[] row = new int[width];
-            for (int r = 0; r < rows.length / width; r++) {
+            for (int r = 0; r < means.length; r++) {
                 System.arraycopy(rows, r * width, row, 0, width);
                 System.arraycopy(ln.apply(row), 0, out, r * width, width);
+                long sum = 0;
+                for (int v : row) {
+                    sum += v;
+                }
+                means[r] = rowMean.toInt8(sum);
             }
-            return out;
+            return new Normalised(out, means);
         }
 
         @Override

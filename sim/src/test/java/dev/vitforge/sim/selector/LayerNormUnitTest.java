@@ -64,11 +64,19 @@ class LayerNormUnitTest {
                 data[r][c] = r == 1 ? base : rnd.nextInt(1 << bits) - (1 << (bits - 1)); // row 1 constant
             }
         }
+        // The row-sum output: a channel-mean-like factor (1 / (width * 2^k)), saturating for small k.
+        Requant rowMean = Requant.of(1.0 / width / (1 << rnd.nextInt(12)));
         List<Long> expected = new ArrayList<>();
+        List<Long> expectedMeans = new ArrayList<>();
         for (int[] row : data) {
             for (byte b : ln.apply(row)) {
                 expected.add((long) b);
             }
+            long sum = 0;
+            for (int v : row) {
+                sum += v;
+            }
+            expectedMeans.add((long) rowMean.toInt8(sum));
         }
         try (SimInstance sim = VerilatorModel.build(DesignFiles.source(design(maxWidth, lanes))).newInstance()) {
             sim.reset(2);
@@ -76,6 +84,8 @@ class LayerNormUnitTest {
             sim.pokeWide("eps", new int[] {(int) eps, (int) (eps >>> 32)});
             sim.poke("out_mult", out.multiplier());
             sim.poke("out_shift", out.shift());
+            sim.poke("mean_mult", rowMean.multiplier());
+            sim.poke("mean_shift", rowMean.shift());
             int perRow = width / lanes;
             int[][] params = LayerNormUnit.paramBeats(gamma, beta, lanes);
             int[][] beatsIn = new int[rows * perRow][lanes];
@@ -90,14 +100,19 @@ class LayerNormUnitTest {
             assertNotEquals(SimInstance.BUDGET_EXHAUSTED, cycles, replay);
             var beats = sim.pop("out");
             List<Long> actual = new ArrayList<>();
+            List<Long> means = new ArrayList<>();
             for (int b = 0; b < beats.size(); b++) {
                 int[] w = beats.words(b);
                 for (int j = 0; j < lanes; j++) {
                     actual.add((long) (byte) (w[j / 4] >>> (8 * (j % 4))));
                 }
+                if (b % perRow == perRow - 1) {
+                    means.add((long) (byte) (w[lanes / 4] >>> (8 * (lanes % 4))));
+                }
                 assertEquals(b % perRow == perRow - 1, beats.last()[b], "tlast at beat " + b + " " + replay);
             }
             new Scoreboard("layernorm int8", replay).check(expected, actual);
+            new Scoreboard("layernorm row means", replay).check(expectedMeans, means);
             if (validPct == 100 && readyPct == 100 && width == maxWidth) {
                 assertEquals(LayerNormUnit.cycles(width, rows, lanes), cycles, "cycle model");
             }
