@@ -144,7 +144,8 @@ public final class SelectorUnit implements SelectorKernels {
         int rows = n * h;
         return List.of(
                 new GemmLayer("selector.in_proj", rows, d, d, BlockMask.full(blockSize, d, d)),
-                new GemmLayer("selector.mlp.0", rows, d, d / 2, BlockMask.full(blockSize, d / 2, d)),
+                new GemmLayer("selector.mlp.0", rows, d / 2, d / 2, BlockMask.full(blockSize, d / 2, d / 2)),
+                new GemmLayer("selector.mlp.0.global", h, d - d / 2, d / 2, BlockMask.full(blockSize, d / 2, d - d / 2)),
                 new GemmLayer("selector.mlp.1", rows, d / 2, d / 4, BlockMask.full(blockSize, d / 4, d / 2)),
                 new GemmLayer("selector.mlp.2", rows, d / 4, 2, BlockMask.full(blockSize, 2, d / 4)),
                 new GemmLayer("selector.head_gate.0", n, h, hg, BlockMask.full(blockSize, hg, h)),

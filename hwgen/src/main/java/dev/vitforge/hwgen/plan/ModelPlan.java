@@ -113,7 +113,9 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                 String s = "selectors." + selector + ".";
                 stages.add(new SelectorStage("selectors." + selector, i, n, SelectorCycles.step(d, a.numHeads(), n)));
                 products.add(dense(s + "in_proj", n * h, hd, hd, blockSize, Tokens.SELECTOR));
-                products.add(dense(s + "mlp.0", n * h, hd, hd / 2, blockSize, Tokens.SELECTOR));
+                // mlp.0 splits: u's local half per head row, the global half (one per head) once per head.
+                products.add(dense(s + "mlp.0", n * h, hd / 2, hd / 2, blockSize, Tokens.SELECTOR));
+                products.add(dense(s + "mlp.0.global", h, hd - hd / 2, hd / 2, blockSize, Tokens.NONE));
                 products.add(dense(s + "mlp.1", n * h, hd / 2, Math.max(1, hd / 4), blockSize, Tokens.SELECTOR));
                 products.add(dense(s + "mlp.2", n * h, Math.max(1, hd / 4), 2, blockSize, Tokens.SELECTOR));
                 products.add(dense(s + "head_gate.0", n, h, g, blockSize, Tokens.SELECTOR));

@@ -13,7 +13,7 @@ import java.util.function.Function;
  * The SPViT token selector of SEMANTICS.md ("Token selector j") in integer arithmetic, bit-exact
  * and deterministic, built from the same parts as the rest of the integer model so hardware can
  * reuse them: every product is an int8 x int8 -> int32 GEMM through a {@link LinearExecutor}
- * (layers {@code NAME.in_proj}, {@code NAME.mlp.0/1/2}, {@code NAME.head_gate.0/1}; NAME is
+ * (layers {@code NAME.in_proj}, {@code NAME.mlp.0/1/2}, {@code NAME.mlp.0.global}, {@code NAME.head_gate.0/1}; NAME is
  * {@code selectors.j} inside a model, {@code selector} on its own), the non-linearities are
  * {@link IntOps} (LayerNorm, I-BERT GELU, sigmoid) and every rescale is a {@link Requant}.
  *
@@ -27,7 +27,11 @@ import java.util.function.Function;
  *     |sum| <= 128 n) times the reciprocal of n as a Requant built at run time:
  *     e = ceil(log2 n), multiplier = floor((2^(30+e) + floor(n/2)) / n) (round half up), shift 30 + e,
  *     applied round-half-up and saturated to int8. The local half stays as it is.</li>
- * <li>{@code mlp.0} -> GELU -> int8 -> {@code mlp.1} -> GELU -> int8 -> {@code mlp.2}; mlp.2 has one
+ * <li>{@code mlp.0} as two products, {@code NAME.mlp.0} on u's local half (n*H rows, d/2 columns, with the
+ *     bias) and {@code NAME.mlp.0.global} on the H global halves (the same for every token of a head),
+ *     added per head: exactly the product over [u_local, g_h] (int32 sums wrap either way) at half
+ *     the MACs.</li>
+ * <li>GELU -> int8 -> {@code mlp.1} -> GELU -> int8 -> {@code mlp.2}; mlp.2 has one
  *     per-tensor weight scale, so z_keep and z_drop are int32 at one known scale {@link #zScale()}
  *     and diff_h = z_keep - z_drop (int64, 33 bits) needs no rescale.</li>
  * <li>head gate: per token and head the channel sum of X_h (int64), one Requant (s_x / (d s_c)) to
@@ -109,6 +113,9 @@ public final class IntegerSelector {
     private final IntOps.Gelu gelu0;
     private final Requant gelu0Out;
     private final QuantLinear mlp0;
+    /** mlp.0's columns for u's local half (with the bias) and for the global half (no bias); see decide(). */
+    private final QuantLinear mlp0Local;
+    private final QuantLinear mlp0Global;
     private final Requant[] mlp0Out;
     private final IntOps.Gelu gelu1;
     private final Requant gelu1Out;
@@ -150,6 +157,8 @@ public final class IntegerSelector {
                 d, sU);
         double sG1 = cal.gelu(n + "mlp.0.out");
         this.mlp0Out = mlp0.requantTo(sG1);
+        this.mlp0Local = columns(mlp0, n + "mlp.0", 0, d / 2, true);
+        this.mlp0Global = columns(mlp0, n + "mlp.0.global", d / 2, d, false);
         this.gelu1 = IntOps.Gelu.of(sG1);
         double sM1 = cal.int8(n + "mlp.1");
         this.gelu1Out = Requant.of(gelu1.outScale() / sM1);
@@ -412,26 +421,33 @@ public final class IntegerSelector {
         byte[] v = kernels.gelu(acc, d, inProjOut, gelu0, gelu0Out);
         // 2. The global half: per head and channel, int8 sums over the n tokens times a run-time reciprocal of n.
         int half = d / 2;
-        int[] columns = new int[heads * (d - half) * n];
+        int[] globalColumns = new int[heads * (d - half) * n];
         for (int h = 0; h < heads; h++) {
             for (int c = half; c < d; c++) {
                 for (int t = 0; t < n; t++) {
-                    columns[((h * (d - half)) + c - half) * n + t] = v[(h * n + t) * d + c];
+                    globalColumns[((h * (d - half)) + c - half) * n + t] = v[(h * n + t) * d + c];
                 }
             }
         }
-        byte[] means = kernels.groupMean(columns, n, reciprocal(n));
-        for (int h = 0; h < heads; h++) {
-            for (int c = half; c < d; c++) {
-                byte mean = means[h * (d - half) + c - half];
-                for (int t = 0; t < n; t++) {
-                    v[(h * n + t) * d + c] = mean;
-                }
+        byte[] means = kernels.groupMean(globalColumns, n, reciprocal(n));
+        // 3. The MLP to two logits at one scale. mlp.0 sees [u_local, g_h] where g_h is the same for every
+        //    token of head h, so its product splits: the local half over the n*H rows, the global half once
+        //    per head (H rows), added per head. Integer sums wrap mod 2^32 either way, so this is exactly
+        //    the product over [u_local, g_h], at half its MACs.
+        byte[] local = new byte[rows * half];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(v, r * d, local, r * half, half);
+        }
+        int[] accLocal = mlp0Local.run(exec, new Int8Tensor(new int[] {rows, half}, local));
+        int[] accGlobal = mlp0Global.run(exec, new Int8Tensor(new int[] {heads, d - half}, means));
+        int m0 = mlp0.outFeatures();
+        for (int r = 0; r < rows; r++) {
+            int h = r / n;
+            for (int o = 0; o < m0; o++) {
+                accLocal[r * m0 + o] += accGlobal[h * m0 + o];
             }
         }
-        // 3. The MLP to two logits at one scale.
-        byte[] a1 = kernels.gelu(mlp0.run(exec, new Int8Tensor(new int[] {rows, d}, v)), d / 2, mlp0Out, gelu1,
-                gelu1Out);
+        byte[] a1 = kernels.gelu(accLocal, d / 2, mlp0Out, gelu1, gelu1Out);
         byte[] a2 = kernels.gelu(mlp1.run(exec, new Int8Tensor(new int[] {rows, d / 2}, a1)), d / 4, mlp1Out, gelu2,
                 gelu2Out);
         int[] z = mlp2.run(exec, new Int8Tensor(new int[] {rows, d / 4}, a2));
@@ -457,6 +473,20 @@ public final class IntegerSelector {
         // 5-6. Margin (exact MAC, sign test) and p (one rounded divide).
         SelectorKernels.Decided dec = kernels.decide(g1, diff, gate1ToExp, zToExp);
         return new Decision(dec.keep(), dec.margins(), dec.p(), diff);
+    }
+
+    /** The input columns [from, to) of a quantised layer, with its bias or none; scales unchanged. */
+    private static QuantLinear columns(QuantLinear l, String name, int from, int to, boolean withBias) {
+        int out = l.outFeatures();
+        int in = l.weight().cols();
+        byte[] w = new byte[out * (to - from)];
+        for (int o = 0; o < out; o++) {
+            for (int i = from; i < to; i++) {
+                w[o * (to - from) + i - from] = l.weight().data()[o * in + i];
+            }
+        }
+        return new QuantLinear(name, new Int8Tensor(new int[] {out, to - from}, w),
+                withBias ? l.bias() : new int[out], l.inScale(), l.weightScales());
     }
 
     /** Like {@link QuantLinear#of} but with one weight scale for the whole tensor, so all outputs share a scale. */
