@@ -91,6 +91,29 @@ public final class Arith {
         return m.let(name + "_abs", asUnsigned(mux(bit(x, x.width() - 1), neg, x)));
     }
 
+    /**
+     * The entry of {@code entries} at {@code index} as a binary mux tree on the index's low bits;
+     * indices past the end read the last entry.
+     */
+    public static Expr select(List<Expr> entries, Expr index) {
+        int n = entries.size();
+        int bits = 32 - Integer.numberOfLeadingZeros(n - 1);
+        List<Expr> level = new ArrayList<>(entries);
+        while (level.size() < (1 << bits)) {
+            level.add(entries.get(n - 1));
+        }
+        for (int b = 0; b < bits; b++) {
+            List<Expr> up = new ArrayList<>();
+            for (int i = 0; i < level.size(); i += 2) {
+                Expr hi = level.get(i + 1);
+                Expr lo = level.get(i);
+                up.add(hi == lo ? lo : mux(bit(index, b), hi, lo));
+            }
+            level = up;
+        }
+        return level.get(0);
+    }
+
     /** {@code stages} registers in a row, loaded when {@code advance}: a value carried beside a pipeline. */
     public static Expr delay(ModuleBuilder m, String name, Expr advance, Expr x, int stages) {
         Expr v = x;

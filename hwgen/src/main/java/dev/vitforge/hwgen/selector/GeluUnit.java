@@ -149,7 +149,7 @@ public final class GeluUnit {
         List<Expr> results = new ArrayList<>();
         for (int j = 0; j < lanes; j++) {
             String p = "lane" + j + "_";
-            Expr factorRead = m.let(p + "factor_read", select(table, laneChannel.get(j)));
+            Expr factorRead = m.let(p + "factor_read", Arith.select(table, laneChannel.get(j)));
             Expr factor = stage(m, p + "s0_factor", advance, factorRead);
             Expr acc0 = stage(m, p + "s0_acc", advance, asSigned(slice(in.data().ref(), 32 * j + 31, 32 * j)));
             results.add(lane(m, p, advance, acc0, factor, geluB.ref(), geluC.ref(), outMult.ref(), outShift.ref()));
@@ -245,29 +245,6 @@ public final class GeluUnit {
             rem = m.let(name + "_r" + i, truncate(mux(fits, truncate(sub(shifted, wideDivisor), w + 1), shifted), w));
         }
         return rem;
-    }
-
-    /**
-     * The entry of {@code entries} at {@code index} as a binary mux tree on the index's low bits;
-     * indices past the end (never used: channels <= maxChannels) read the last entry.
-     */
-    static Expr select(List<Expr> entries, Expr index) {
-        int n = entries.size();
-        int bits = 32 - Integer.numberOfLeadingZeros(n - 1);
-        List<Expr> level = new ArrayList<>(entries);
-        while (level.size() < (1 << bits)) {
-            level.add(entries.get(n - 1));
-        }
-        for (int b = 0; b < bits; b++) {
-            List<Expr> up = new ArrayList<>();
-            for (int i = 0; i < level.size(); i += 2) {
-                Expr hi = level.get(i + 1);
-                Expr lo = level.get(i);
-                up.add(hi == lo ? lo : mux(bit(index, b), hi, lo));
-            }
-            level = up;
-        }
-        return level.get(0);
     }
 
     /** A pipeline register {@code <name>_q} loaded when the pipeline advances (datapath, no reset). */

@@ -330,20 +330,13 @@ public final class PackUnit {
         return m.build();
     }
 
-    /** Lane {@code index} of a word of {@code lanes} fields of {@code bits}: a mux tree on the index's bits. */
+    /** Lane {@code index} of the {@code lanes} fields of {@code bits} in {@code word}, through {@link Arith#select}. */
     private static Expr select(ModuleBuilder m, String name, Expr word, int bits, int lanes, Expr index) {
-        List<Expr> level = new ArrayList<>();
+        List<Expr> fields = new ArrayList<>();
         for (int j = 0; j < lanes; j++) {
-            level.add(slice(word, bits * j + bits - 1, bits * j));
+            fields.add(slice(word, bits * j + bits - 1, bits * j));
         }
-        for (int b = 0; level.size() > 1; b++) {
-            List<Expr> next = new ArrayList<>();
-            for (int k = 0; k < level.size(); k += 2) {
-                next.add(k + 1 < level.size() ? mux(bit(index, b), level.get(k + 1), level.get(k)) : level.get(k));
-            }
-            level = next;
-        }
-        return m.let(name, level.get(0));
+        return m.let(name, Arith.select(fields, index));
     }
 
     /**
