@@ -70,6 +70,14 @@ final class PlanCommand implements Callable<Integer> {
                 estimate.dsp(), target.dsp(), estimate.bram36(), target.bram36(), estimate.ff(), target.ff(),
                 estimate.lut(), target.lut(),
                 estimate.fits(target) ? "" : "  DOES NOT FIT");
+        if (!selectors.isEmpty()) {
+            ResourceEstimate unit = ResourceEstimate.selectorUnit(
+                    dev.vitforge.hwgen.selector.SelectorCycles.lanes(m.architecture().headDim()));
+            ResourceEstimate both = estimate.plus(unit);
+            System.out.printf("  + selector unit (Yosys-fitted): %d DSP, %d BRAM36, %d FF, %d LUT -> %d DSP, %d BRAM36, "
+                            + "%d FF, %d LUT%s%n", unit.dsp(), unit.bram36(), unit.ff(), unit.lut(), both.dsp(),
+                    both.bram36(), both.ff(), both.lut(), both.fits(target) ? "" : "  DOES NOT FIT");
+        }
         var arch = m.architecture();
         if (!selectors.isEmpty()) {
             System.out.printf("%nselector unit: %d stage(s) before blocks %s; D = %d, H = %d heads of d = %d; scores up to "
@@ -145,6 +153,18 @@ final class PlanCommand implements Callable<Integer> {
             resources.put("lut", res.lut());
             resources.put("fits", res.fits(target));
             resources.put("how", "analytic estimate: one DSP per multiplier, X buffer BRAM per lane, Yosys-calibrated LUTs");
+            if (!selectors.isEmpty()) {
+                ResourceEstimate unit = ResourceEstimate.selectorUnit(
+                        dev.vitforge.hwgen.selector.SelectorCycles.lanes(m.architecture().headDim()));
+                Map<String, Object> u = new LinkedHashMap<>();
+                u.put("dsp", unit.dsp());
+                u.put("bram36", unit.bram36());
+                u.put("ff", unit.ff());
+                u.put("lut", unit.lut());
+                u.put("how", "linear in the lanes, fitted to Yosys synth_xilinx of the kernels");
+                resources.put("selector_unit", u);
+                resources.put("fits_with_selector_unit", res.plus(unit).fits(target));
+            }
             out.put("resources", resources);
             out.put("tokens_per_block", plan.tokensPerBlock());
             if (!selectors.isEmpty()) {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import dev.vitforge.hwgen.plan.ResourceEstimate;
 import dev.vitforge.hwgen.selector.SelectorCycles;
 
 /** The plan command on the zoo's DeiT-T card: JSON keys, sizes with reasons, bad input. */
@@ -59,6 +60,10 @@ class PlanCommandTest {
         }
         assertEquals(unit, plan.get("predicted_selector_unit_cycles").getAsLong());
         assertEquals(cycles + unit, plan.get("predicted_cycles").getAsLong());
+        // The unit's resources beside the engine's; on the ZCU102 both fit.
+        JsonObject resources = plan.getAsJsonObject("resources");
+        assertEquals(ResourceEstimate.selectorUnit(16).dsp(), resources.getAsJsonObject("selector_unit").get("dsp").getAsInt());
+        assertTrue(resources.get("fits_with_selector_unit").getAsBoolean());
     }
 
     @Test

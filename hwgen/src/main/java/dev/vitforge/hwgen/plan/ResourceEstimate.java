@@ -21,6 +21,26 @@ public record ResourceEstimate(int dsp, int bram36, long ff, long lut) {
         return new ResourceEstimate(c.multipliers(), c.lanes() * bramPerCopy, ff, lut);
     }
 
+    /**
+     * The selector unit's five kernels at {@code lanes} elements per beat: linear in the lanes, fitted to
+     * Yosys synth_xilinx of the generated kernels (GELU 16 lanes: 464 DSP, 40.4k LUT, 5.8k FF; LayerNorm 1
+     * and 4 lanes: 29/68 DSP, 7.9k/16.9k LUT, 5.7k/8.7k FF; pack 16 lanes: 36, 7.1k, 6.1k; decision: 19,
+     * 4.9k, 3.0k; group mean 16 lanes: 8, 1.2k, 0.1k). The row buffer and the pack's sums are the block
+     * RAM (72-bit-wide BRAM36 columns).
+     */
+    public static ResourceEstimate selectorUnit(int lanes) {
+        int dsp = 29 * lanes + (16 + 13 * lanes) + (4 + 2 * lanes) + 19 + 8;
+        long lut = 2526L * lanes + (4910 + 3009L * lanes) + 444L * lanes + 4864 + 73L * lanes;
+        long ff = 361L * lanes + (4767 + 982L * lanes) + 381L * lanes + 2972 + 7L * lanes;
+        int bram = ceil(32 * lanes, 72) + ceil(64 * lanes, 72);
+        return new ResourceEstimate(dsp, bram, ff, lut);
+    }
+
+    /** This estimate and {@code other} together (two blocks on one device). */
+    public ResourceEstimate plus(ResourceEstimate other) {
+        return new ResourceEstimate(dsp + other.dsp, bram36 + other.bram36, ff + other.ff, lut + other.lut);
+    }
+
     /** Whether the estimate fits the board's budgets. */
     public boolean fits(Board b) {
         return dsp <= b.dsp() && bram36 <= b.bram36() + 4 * b.uram() && ff <= b.ff() && lut <= b.lut();
