@@ -64,7 +64,8 @@ final class GenerateCommand implements Callable<Integer> {
         Design design = GemmEngine.design(config);
         Map<String, String> rtl = new LinkedHashMap<>(VerilogEmitter.emit(design));
         // The selector unit's kernels, sized from the card (D, H, the most patch tokens), when it has selectors.
-        SelectorUnit.Sizes unit = selectorUnit(m);
+        SelectorUnit.Sizes unit = m.selectors().isEmpty() ? null
+                : SelectorUnit.Sizes.of(m.architecture(), plan.selectorLanes());
         List<Design> kernels = unit == null ? List.of() : unit.designs();
         for (Design k : kernels) {
             rtl.putAll(VerilogEmitter.emit(k));
@@ -94,13 +95,6 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    static SelectorUnit.Sizes selectorUnit(PrunedModel m) {
-        if (m.selectors().isEmpty()) {
-            return null;
-        }
-        return SelectorUnit.Sizes.of(m.architecture());
-    }
-
     private static Map<String, Object> selectorManifest(SelectorUnit.Sizes unit, List<Design> kernels, ModelPlan plan) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("kernels", kernels.stream().map(k -> k.top().name()).toList());
@@ -108,6 +102,7 @@ final class GenerateCommand implements Callable<Integer> {
         s.put("heads", unit.heads());
         s.put("max_tokens", unit.maxTokens());
         s.put("lanes", unit.lanes());
+        s.put("lanes_why", plan.selectorLanesReason());
         s.put("linear_layers", "on the GEMM engine (selectors.*.in_proj, mlp.0-2, head_gate.0-1 in the schedule)");
         s.put("order", "per selector: layernorm, gelu (in_proj), group_mean (global half), gelu (mlp.0), gelu (mlp.1), "
                 + "group_mean (channel means), gelu (head_gate.0), decision, pack; stream formats in each kernel's "

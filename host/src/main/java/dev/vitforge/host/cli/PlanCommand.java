@@ -71,8 +71,7 @@ final class PlanCommand implements Callable<Integer> {
                 estimate.lut(), target.lut(),
                 estimate.fits(target) ? "" : "  DOES NOT FIT");
         if (!selectors.isEmpty()) {
-            ResourceEstimate unit = ResourceEstimate.selectorUnit(
-                    dev.vitforge.hwgen.selector.SelectorCycles.lanes(m.architecture().headDim()));
+            ResourceEstimate unit = ResourceEstimate.selectorUnit(plan.selectorLanes());
             ResourceEstimate both = estimate.plus(unit);
             System.out.printf("  + selector unit (Yosys-fitted): %d DSP, %d BRAM36, %d FF, %d LUT -> %d DSP, %d BRAM36, "
                             + "%d FF, %d LUT%s%n", unit.dsp(), unit.bram36(), unit.ff(), unit.lut(), both.dsp(),
@@ -83,10 +82,9 @@ final class PlanCommand implements Callable<Integer> {
             System.out.printf("%nselector unit: %d stage(s) before blocks %s; D = %d, H = %d heads of d = %d; scores up to "
                             + "%d patch tokens (the card's worst case: all kept); its linear layers (selectors.*) run on the "
                             + "GEMM engine; its LayerNorm, GELU, means, sigmoid, sign test, p divider, compaction and "
-                            + "package token in the unit's kernels, %d elements per beat%n",
+                            + "package token in the unit's kernels, %d elements per beat (%s)%n",
                     selectors.size(), selectors.stream().map(Selector::beforeBlock).toList(), arch.embedDim(),
-                    arch.numHeads(), arch.headDim(), arch.patches(),
-                    dev.vitforge.hwgen.selector.SelectorCycles.lanes(arch.headDim()));
+                    arch.numHeads(), arch.headDim(), arch.patches(), plan.selectorLanes(), plan.selectorLanesReason());
         }
         System.out.printf("%ntokens per block: %s%n", java.util.Arrays.toString(plan.tokensPerBlock()));
         System.out.printf("%n  %-22s %5s %5s %5s %4s %7s %12s %12s %10s%n", "product", "m", "k", "n", "x", "density",
@@ -154,8 +152,7 @@ final class PlanCommand implements Callable<Integer> {
             resources.put("fits", res.fits(target));
             resources.put("how", "analytic estimate: one DSP per multiplier, X buffer BRAM per lane, Yosys-calibrated LUTs");
             if (!selectors.isEmpty()) {
-                ResourceEstimate unit = ResourceEstimate.selectorUnit(
-                        dev.vitforge.hwgen.selector.SelectorCycles.lanes(m.architecture().headDim()));
+                ResourceEstimate unit = ResourceEstimate.selectorUnit(plan.selectorLanes());
                 Map<String, Object> u = new LinkedHashMap<>();
                 u.put("dsp", unit.dsp());
                 u.put("bram36", unit.bram36());
@@ -175,6 +172,7 @@ final class PlanCommand implements Callable<Integer> {
                 unit.put("head_dim", size(arch.headDim(), "embed_dim / num_heads"));
                 unit.put("max_patch_tokens", size(arch.patches(), "every patch token kept: the worst case"));
                 unit.put("keep_ratios", selectors.stream().map(Selector::keepRatio).toList());
+                unit.put("lanes", size(plan.selectorLanes(), plan.selectorLanesReason()));
                 unit.put("linear_layers", "on the GEMM engine (selectors.* products above)");
                 out.put("selector_unit", unit);
             }

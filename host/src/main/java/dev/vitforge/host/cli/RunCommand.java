@@ -88,13 +88,14 @@ final class RunCommand implements Callable<Integer> {
         FloatVit floatModel = new FloatVit(a, m.selectors(), m.weights()::get);
         IntegerVit vit = IntegerVit.quantize(a, m.selectors(), m.weights()::get,
                 IntegerVit.calibrateSynthetic(floatModel, m.weights()::get, calibrationImages, 1));
-        GemmConfig engine = ModelPlan.plan(a, m.selectors(), m.masks()::get, m.blockSize(), target).engine();
+        ModelPlan plan = ModelPlan.plan(a, m.selectors(), m.masks()::get, m.blockSize(), target);
+        GemmConfig engine = plan.engine();
         boolean simulate = device.equals("sim");
         List<Map<String, Object>> operations = new ArrayList<>();
         GemmExecutor exec = new GemmExecutor(engine, simulate, operations);
         // The selectors' non-linear kernels on the selector unit (its RTL on sim, its cycle models on cpu).
         SelectorUnit unit = m.selectors().isEmpty() ? null
-                : new SelectorUnit(SelectorUnit.Sizes.of(a), simulate).logInto(operations);
+                : new SelectorUnit(SelectorUnit.Sizes.of(a, plan.selectorLanes()), simulate).logInto(operations);
         ForwardResult result = vit.forward(pixels, exec, unit == null ? SelectorKernels.JAVA : unit);
         long unitCycles = unit == null ? 0 : unit.totalCycles();
         long total = exec.cycles() + unitCycles;

@@ -35,29 +35,33 @@ import dev.vitforge.sim.verilator.VerilatorModel;
  */
 public final class SelectorUnit implements SelectorKernels {
     /** The unit's generation parameters. */
-    public record Sizes(int dim, int heads, int maxTokens) {
+    public record Sizes(int dim, int heads, int maxTokens, int lanes) {
         public Sizes {
             if (heads < 1 || dim % heads != 0 || maxTokens < 1) {
                 throw new IllegalArgumentException("selector unit: D = " + dim + ", H = " + heads + ", max tokens "
                         + maxTokens);
             }
+            if (lanes < 1 || Integer.bitCount(lanes) != 1 || (dim / heads) % lanes != 0) {
+                throw new IllegalArgumentException("selector unit: " + lanes + " lanes must be a power of two "
+                        + "dividing d = " + dim / heads);
+            }
         }
 
-        /** The unit a card needs: D, H and every patch token (the worst case, all kept), rounded up. */
-        public static Sizes of(dev.vitforge.models.card.Architecture a) {
-            return new Sizes(a.embedDim(), a.numHeads(), tokenCapacity(a.patches()));
+        /** At the most lanes the kernels take: 16, or the largest power of two dividing d. */
+        public Sizes(int dim, int heads, int maxTokens) {
+            this(dim, heads, maxTokens, SelectorCycles.lanes(dim / heads));
+        }
+
+        /**
+         * The unit a card needs at {@code lanes} (the plan's choice): D, H and every patch token (the worst
+         * case, all kept), rounded up.
+         */
+        public static Sizes of(dev.vitforge.models.card.Architecture a, int lanes) {
+            return new Sizes(a.embedDim(), a.numHeads(), tokenCapacity(a.patches()), lanes);
         }
 
         public int headDim() {
             return dim / heads;
-        }
-
-        /**
-         * Elements per beat in the LayerNorm, GELU, group-mean and pack kernels: the GEMM engine's usual
-         * block width, 16, so the unit keeps pace with the engine's streams; it must divide d (and so D).
-         */
-        public int lanes() {
-            return SelectorCycles.lanes(headDim());
         }
 
         /** The widest row a GELU step sees: d (in_proj) or the head gate's hidden width max(1, H/2). */

@@ -47,7 +47,9 @@ class GenerateCommandTest {
         assertTrue(manifest.get("predicted_gemm_cycles").getAsLong() > 0);
         // The selector unit's kernels, sized from the card, are listed and their RTL is in files.f.
         JsonObject unit = manifest.getAsJsonObject("selector_unit");
-        assertEquals(16, unit.get("lanes").getAsInt());
+        // The KV260 has no room for the 16-lane unit beside its engine: the plan gives it fewer lanes.
+        int lanes = unit.get("lanes").getAsInt();
+        assertTrue(lanes < 16 && Integer.bitCount(lanes) == 1, "lanes " + lanes);
         for (var kernel : unit.getAsJsonArray("kernels")) {
             assertTrue(files.contains("rtl/" + kernel.getAsString() + ".v"), kernel + " in " + files);
         }

@@ -67,6 +67,20 @@ class PlanCommandTest {
     }
 
     @Test
+    void engineAndSelectorUnitAreSizedTogether() throws IOException {
+        String card = ZOO.resolve("deit-tiny-b16-s50-k70.json").toString();
+        for (String board : new String[] {"zcu102", "zcu104", "kv260", "u50"}) {
+            Path json = dir.resolve(board + ".json");
+            String[] r = err("plan", "--model", card, "--board", board, "--json", json.toString());
+            assertEquals("0", r[0], r[1]);
+            JsonObject plan = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+            assertTrue(plan.getAsJsonObject("resources").get("fits_with_selector_unit").getAsBoolean(), board);
+            int lanes = plan.getAsJsonObject("selector_unit").getAsJsonObject("lanes").get("value").getAsInt();
+            assertTrue(lanes >= 1 && lanes <= 16 && Integer.bitCount(lanes) == 1, board + ": " + lanes);
+        }
+    }
+
+    @Test
     void badInputIsOneLineAndWritesNothing() throws IOException {
         Files.writeString(dir.resolve("broken.json"), "{\"name\": ");
         Path json = dir.resolve("plan.json");

@@ -18,7 +18,7 @@ class SelectorUnitDesignsTest {
     @ParameterizedTest(name = "D {0}, H {1}")
     @CsvSource({"192, 3", "768, 12"})
     void kernelsAtDeitSizesAreLintClean(int dim, int heads) {
-        SelectorUnit.Sizes sizes = SelectorUnit.Sizes.of(new Architecture("deit", dim, 12, heads, 4.0, 16, 224, 3, 1000));
+        SelectorUnit.Sizes sizes = SelectorUnit.Sizes.of(new Architecture("deit", dim, 12, heads, 4.0, 16, 224, 3, 1000), 16);
         assertEquals(256, sizes.maxTokens(), "196 patch tokens round up to 256");
         List<Design> designs = sizes.designs();
         for (Design d : designs) {

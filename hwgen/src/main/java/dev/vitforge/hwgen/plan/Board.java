@@ -33,6 +33,13 @@ public record Board(String name, String description, String part, int clockMhz, 
         }
     }
 
+    /** The budgets left after {@code used} (each at least 1): what a second block on the device may plan with. */
+    public Board reserve(ResourceEstimate used) {
+        return new Board(name, description, part, clockMhz, Math.max(1, dsp - used.dsp()),
+                Math.max(1, bram36 - used.bram36()), uram, (int) Math.max(1, lut - used.lut()),
+                (int) Math.max(1, ff - used.ff()), memoryGbps, memory, hostInterface);
+    }
+
     /** Loads a packaged profile; an unknown name lists the known ones. */
     public static Board named(String name) {
         if (!KNOWN.contains(name)) {

@@ -31,7 +31,8 @@ public final class KeepSchedule {
         if (!(targetMs > 0)) {
             throw new IllegalArgumentException("the latency target must be positive, got " + targetMs);
         }
-        GemmConfig engine = ModelPlan.plan(a, placement, masks, blockSize, board).engine();
+        ModelPlan sized = ModelPlan.plan(a, placement, masks, blockSize, board);
+        GemmConfig engine = sized.engine();
         List<Candidate> candidates = new ArrayList<>();
         Candidate chosen = null;
         for (int step = 100; step >= 5; step--) {
@@ -40,7 +41,7 @@ public final class KeepSchedule {
             for (int j = 0; j < placement.size(); j++) {
                 selectors.add(new Selector(placement.get(j).beforeBlock(), Math.pow(r, j + 1)));
             }
-            ModelPlan plan = ModelPlan.plan(a, selectors, masks, blockSize, board, engine);
+            ModelPlan plan = ModelPlan.plan(a, selectors, masks, blockSize, board, engine, sized.selectorLanes());
             Candidate c = new Candidate(r, selectors, plan.predictedCycles(), plan.latencyMs());
             candidates.add(c);
             if (chosen == null && c.latencyMs() <= targetMs) {

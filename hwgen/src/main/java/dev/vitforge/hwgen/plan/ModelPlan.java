@@ -21,7 +21,7 @@ import dev.vitforge.models.sparse.BlockMask;
  * layer's weight traffic is its non-zero blocks times the tiles.
  */
 public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, int[] tokensPerBlock,
-                        List<SelectorStage> selectorStages) {
+                        List<SelectorStage> selectorStages, int selectorLanes, String selectorLanesReason) {
 
     /** One selector step on the selector unit: the patch tokens it scores and its kernels' predicted cycles. */
     public record SelectorStage(String name, int beforeBlock, int patches, Map<String, Long> cycles) {
@@ -85,12 +85,15 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
 
     public static ModelPlan plan(Architecture a, List<Selector> selectors, Function<String, BlockMask> masks,
                                  int blockSize, Board board) {
-        return plan(a, selectors, masks, blockSize, board, null);
+        return plan(a, selectors, masks, blockSize, board, null, 0);
     }
 
-    /** As above, on a given engine (null: size one); the keep-ratio search holds the engine fixed. */
+    /**
+     * As above, on a given engine and selector-unit lanes (null and 0: size them); the keep-ratio search
+     * holds both fixed.
+     */
     public static ModelPlan plan(Architecture a, List<Selector> selectors, Function<String, BlockMask> masks,
-                                 int blockSize, Board board, GemmConfig fixedEngine) {
+                                 int blockSize, Board board, GemmConfig fixedEngine, int fixedLanes) {
         int[] tokens = tokens(a, selectors);
         int worst = a.tokens() + (selectors.isEmpty() ? 0 : 1);
         int d = a.embedDim();
@@ -111,7 +114,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                 int h = a.numHeads();
                 int g = Math.max(1, h / 2);
                 String s = "selectors." + selector + ".";
-                stages.add(new SelectorStage("selectors." + selector, i, n, SelectorCycles.step(d, a.numHeads(), n)));
+                stages.add(new SelectorStage("selectors." + selector, i, n, null));
                 products.add(dense(s + "in_proj", n * h, hd, hd, blockSize, Tokens.SELECTOR));
                 // mlp.0 splits: u's local half per head row, the global half (one per head) once per head.
                 products.add(dense(s + "mlp.0", n * h, hd / 2, hd / 2, blockSize, Tokens.SELECTOR));
@@ -148,9 +151,41 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                     ? BlockMask.full(blockSize, n, k) : p.mask();
             sizing.add(new GemmLayer(p.name(), m, k, n, mask));
         }
-        GemmConfig engine = fixedEngine != null ? fixedEngine : GemmPlanner.plan(sizing, board);
+        // The engine and the selector unit share the device: each lane count the unit can have (16 and
+        // halvings that divide d) leaves the engine the rest of the budget; the pair that fits and predicts
+        // the fewest cycles wins (with nothing fitting, the most lanes, and plan says it does not fit).
+        int maxLanes = stages.isEmpty() ? 0 : SelectorCycles.lanes(hd);
+        Sized chosen = null;
+        List<String> tried = new ArrayList<>();
+        for (int lanes = fixedLanes > 0 ? fixedLanes : maxLanes; ; lanes /= 2) {
+            ResourceEstimate unit = lanes == 0 ? new ResourceEstimate(0, 0, 0, 0) : ResourceEstimate.selectorUnit(lanes);
+            GemmConfig engine = fixedEngine != null ? fixedEngine : GemmPlanner.plan(sizing, board.reserve(unit));
+            Sized s = sized(products, stages, engine, lanes, a, blockSize);
+            boolean fits = ResourceEstimate.of(engine).plus(unit).fits(board);
+            if (lanes > 0) {
+                tried.add(lanes + " lanes: " + (fits ? "" : "does not fit, ") + s.cycles() + " cycles");
+            }
+            if (chosen == null || (fits && (!chosen.fits() || s.cycles() < chosen.cycles()))) {
+                chosen = new Sized(s.engine(), s.layers(), s.stages(), lanes, s.cycles(), fits);
+            }
+            if (lanes <= 1 || fixedLanes > 0 || fixedEngine != null) {
+                break;
+            }
+        }
+        String reason = maxLanes == 0 ? "no selectors" : fixedLanes > 0 || fixedEngine != null
+                ? "held fixed" : "the fewest predicted cycles (engine + unit) that fit the board beside the engine "
+                + "sized for the rest: " + String.join("; ", tried);
+        return new ModelPlan(board, chosen.engine(), chosen.layers(), tokens, chosen.stages(), chosen.lanes(), reason);
+    }
 
+    private record Sized(GemmConfig engine, List<LayerPlan> layers, List<SelectorStage> stages, int lanes,
+                         long cycles, boolean fits) {}
+
+    /** Every product's cycles on {@code engine} and every selector step's at {@code lanes}. */
+    private static Sized sized(List<Product> products, List<SelectorStage> stages, GemmConfig engine, int lanes,
+                               Architecture a, int blockSize) {
         List<LayerPlan> plans = new ArrayList<>();
+        long total = 0;
         for (Product p : products) {
             int[] beats = GemmCycleModel.beatsPerColumn(p.mask(), p.k());
             long cycles = GemmCycleModel.cycles(engine, GemmSchedule.balance(beats, engine.lanes()), beats, p.m(), p.k());
@@ -159,8 +194,16 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
             plans.add(new LayerPlan(p.name(), p.m(), p.k(), p.n(), p.count(), p.mask().nonzeroBlocks(),
                     p.mask().outputBlocks() * p.mask().inputBlocks(), p.mask().usefulMacs(p.m(), p.n(), p.k()), cycles,
                     weightBytes, activationBytes));
+            total += cycles * p.count();
         }
-        return new ModelPlan(board, engine, plans, tokens, List.copyOf(stages));
+        List<SelectorStage> sized = new ArrayList<>();
+        for (SelectorStage st : stages) {
+            Map<String, Long> c = SelectorCycles.step(a.embedDim(), a.numHeads(), st.patches(), lanes);
+            SelectorStage s = new SelectorStage(st.name(), st.beforeBlock(), st.patches(), c);
+            sized.add(s);
+            total += s.total();
+        }
+        return new Sized(engine, plans, List.copyOf(sized), lanes, total, true);
     }
 
     private static int selectorBefore(List<Selector> selectors, int block) {

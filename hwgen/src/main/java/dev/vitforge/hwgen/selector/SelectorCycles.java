@@ -23,10 +23,14 @@ public final class SelectorCycles {
         return Math.min(MAX_LANES, Integer.lowestOneBit(headDim));
     }
 
-    /** Cycles per kernel (layernorm, gelu, group_mean, decision, pack) of one step on n patch tokens. */
+    /** Cycles per kernel (layernorm, gelu, group_mean, decision, pack) of one step on n patch tokens, at the most lanes. */
     public static Map<String, Long> step(int dim, int heads, int n) {
+        return step(dim, heads, n, lanes(dim / heads));
+    }
+
+    /** As above with {@code lanes} elements per beat (a power of two dividing d). */
+    public static Map<String, Long> step(int dim, int heads, int n, int lanes) {
         int d = dim / heads;
-        int lanes = lanes(d);
         Map<String, Long> c = new LinkedHashMap<>();
         if (n == 0) { // nothing to score: decide returns at once; the pack still passes the package token on
             c.put("layernorm", 0L);
@@ -53,6 +57,11 @@ public final class SelectorCycles {
 
     /** The sum of {@link #step}. */
     public static long total(int dim, int heads, int n) {
-        return step(dim, heads, n).values().stream().mapToLong(Long::longValue).sum();
+        return total(dim, heads, n, lanes(dim / heads));
+    }
+
+    /** The sum of {@link #step} at {@code lanes}. */
+    public static long total(int dim, int heads, int n, int lanes) {
+        return step(dim, heads, n, lanes).values().stream().mapToLong(Long::longValue).sum();
     }
 }
