@@ -100,7 +100,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
         int hd = a.headDim();
         int patchK = a.inChans() * a.patchSize() * a.patchSize();
         List<Product> products = new ArrayList<>();
-        List<SelectorStage> stages = new ArrayList<>();
+        List<StageAt> stages = new ArrayList<>();
         products.add(new Product("patch_embed.proj", a.patches(), patchK, d, 1, BlockMask.full(blockSize, d, patchK),
                 Tokens.NONE));
         for (int i = 0; i < a.depth(); i++) {
@@ -114,7 +114,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                 int h = a.numHeads();
                 int g = Math.max(1, h / 2);
                 String s = "selectors." + selector + ".";
-                stages.add(new SelectorStage("selectors." + selector, i, n, null));
+                stages.add(new StageAt("selectors." + selector, i, n));
                 products.add(dense(s + "in_proj", n * h, hd, hd, blockSize, Tokens.SELECTOR));
                 // mlp.0 splits: u's local half per head row, the global half (one per head) once per head.
                 products.add(dense(s + "mlp.0", n * h, hd / 2, hd / 2, blockSize, Tokens.SELECTOR));
@@ -160,13 +160,13 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
         for (int lanes = fixedLanes > 0 ? fixedLanes : maxLanes; ; lanes /= 2) {
             ResourceEstimate unit = lanes == 0 ? new ResourceEstimate(0, 0, 0, 0) : ResourceEstimate.selectorUnit(lanes);
             GemmConfig engine = fixedEngine != null ? fixedEngine : GemmPlanner.plan(sizing, board.reserve(unit));
-            Sized s = sized(products, stages, engine, lanes, a, blockSize);
-            boolean fits = ResourceEstimate.of(engine).plus(unit).fits(board);
+            Sized s = sized(products, stages, engine, lanes, ResourceEstimate.of(engine).plus(unit).fits(board), a,
+                    blockSize);
             if (lanes > 0) {
-                tried.add(lanes + " lanes: " + (fits ? "" : "does not fit, ") + s.cycles() + " cycles");
+                tried.add(lanes + " lanes: " + (s.fits() ? "" : "does not fit, ") + s.cycles() + " cycles");
             }
-            if (chosen == null || (fits && (!chosen.fits() || s.cycles() < chosen.cycles()))) {
-                chosen = new Sized(s.engine(), s.layers(), s.stages(), lanes, s.cycles(), fits);
+            if (chosen == null || (s.fits() && (!chosen.fits() || s.cycles() < chosen.cycles()))) {
+                chosen = s;
             }
             if (lanes <= 1 || fixedLanes > 0 || fixedEngine != null) {
                 break;
@@ -178,12 +178,16 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
         return new ModelPlan(board, chosen.engine(), chosen.layers(), tokens, chosen.stages(), chosen.lanes(), reason);
     }
 
+    /** A selector step before it is costed: where it runs and how many patch tokens it scores. */
+    private record StageAt(String name, int beforeBlock, int patches) {}
+
+    /** One candidate: the engine, its products, the selector steps at {@code lanes}, their sum, whether both fit. */
     private record Sized(GemmConfig engine, List<LayerPlan> layers, List<SelectorStage> stages, int lanes,
                          long cycles, boolean fits) {}
 
     /** Every product's cycles on {@code engine} and every selector step's at {@code lanes}. */
-    private static Sized sized(List<Product> products, List<SelectorStage> stages, GemmConfig engine, int lanes,
-                               Architecture a, int blockSize) {
+    private static Sized sized(List<Product> products, List<StageAt> stages, GemmConfig engine, int lanes,
+                               boolean fits, Architecture a, int blockSize) {
         List<LayerPlan> plans = new ArrayList<>();
         long total = 0;
         for (Product p : products) {
@@ -197,13 +201,13 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
             total += cycles * p.count();
         }
         List<SelectorStage> sized = new ArrayList<>();
-        for (SelectorStage st : stages) {
+        for (StageAt st : stages) {
             Map<String, Long> c = SelectorCycles.step(a.embedDim(), a.numHeads(), st.patches(), lanes);
             SelectorStage s = new SelectorStage(st.name(), st.beforeBlock(), st.patches(), c);
             sized.add(s);
             total += s.total();
         }
-        return new Sized(engine, plans, List.copyOf(sized), lanes, total, true);
+        return new Sized(engine, plans, List.copyOf(sized), lanes, total, fits);
     }
 
     private static int selectorBefore(List<Selector> selectors, int block) {

@@ -228,18 +228,10 @@ public final class PackUnit {
         m.next(dropped, or(firstPkgBeat, dropRow), not(loading));
 
         // ---- the drain's issue: every element in order, word col, lane `lane`.
-        Expr laneLast;
-        Expr lane = null;
         int laneBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(lanes - 1));
-        if (lanes > 1) {
-            Signal laneReg = m.register("lane", laneBits, 0);
-            lane = laneReg.ref();
-            laneLast = m.let("lane_last", eq(lane, constant(lanes - 1, laneBits)));
-            m.next(laneReg, drainIssue, mux(laneLast, constant(0, laneBits),
-                    truncate(add(lane, constant(1, 1)), laneBits)));
-        } else {
-            laneLast = constant(1, 1);
-        }
+        LaneCounter issueLane = laneCounter(m, "lane", drainIssue, lanes, laneBits);
+        Expr lane = issueLane.value();
+        Expr laneLast = issueLane.last();
         Expr drainWordDone = m.let("drain_word_done", and(drainIssue, laneLast));
 
         // ---- phase changes.
@@ -292,17 +284,9 @@ public final class PackUnit {
         // the beat, and the beat becomes valid with the last lane. The elements arrive in order, so
         // a counter at the output knows the lane without carrying it down the divider.
         Expr qArrive = m.let("div_arrive", and(drainAdvance, qValid));
-        Expr fillLast;
-        Expr fill = null;
-        if (lanes > 1) {
-            Signal fillReg = m.register("pkg_out_fill", laneBits, 0);
-            fill = fillReg.ref();
-            fillLast = m.let("pkg_out_fill_last", eq(fill, constant(lanes - 1, laneBits)));
-            m.next(fillReg, qArrive, mux(fillLast, constant(0, laneBits),
-                    truncate(add(fill, constant(1, 1)), laneBits)));
-        } else {
-            fillLast = constant(1, 1);
-        }
+        LaneCounter outLane = laneCounter(m, "pkg_out_fill", qArrive, lanes, laneBits);
+        Expr fill = outLane.value();
+        Expr fillLast = outLane.last();
         Signal outValid = m.register("pkg_out_valid", 1, 0);
         Signal outLast = m.register("pkg_out_last", 1, false, null);
         List<Expr> outLanes = new ArrayList<>();
@@ -328,6 +312,20 @@ public final class PackUnit {
         m.assign(pkgOut.data(), concat(outData));
         m.assign(pkgOut.last(), outLast.ref());
         return m.build();
+    }
+
+    /** A lane counter's value (null with one lane) and whether it is at the last lane (1 with one lane). */
+    private record LaneCounter(Expr value, Expr last) {}
+
+    /** A register {@code name} counting 0 .. lanes-1 on {@code step} and wrapping; nothing with one lane. */
+    private static LaneCounter laneCounter(ModuleBuilder m, String name, Expr step, int lanes, int bits) {
+        if (lanes == 1) {
+            return new LaneCounter(null, constant(1, 1));
+        }
+        Signal reg = m.register(name, bits, 0);
+        Expr last = m.let(name + "_last", eq(reg.ref(), constant(lanes - 1, bits)));
+        m.next(reg, step, mux(last, constant(0, bits), truncate(add(reg.ref(), constant(1, 1)), bits)));
+        return new LaneCounter(reg.ref(), last);
     }
 
     /** Lane {@code index} of the {@code lanes} fields of {@code bits} in {@code word}, through {@link Arith#select}. */

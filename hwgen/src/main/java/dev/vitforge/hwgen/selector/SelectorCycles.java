@@ -23,12 +23,10 @@ public final class SelectorCycles {
         return Math.min(MAX_LANES, Integer.lowestOneBit(headDim));
     }
 
-    /** Cycles per kernel (layernorm, gelu, group_mean, decision, pack) of one step on n patch tokens, at the most lanes. */
-    public static Map<String, Long> step(int dim, int heads, int n) {
-        return step(dim, heads, n, lanes(dim / heads));
-    }
-
-    /** As above with {@code lanes} elements per beat (a power of two dividing d). */
+    /**
+     * Cycles per kernel (layernorm, gelu, group_mean, decision, pack) of one step on n patch tokens with
+     * {@code lanes} elements per beat (a power of two dividing d).
+     */
     public static Map<String, Long> step(int dim, int heads, int n, int lanes) {
         int d = dim / heads;
         Map<String, Long> c = new LinkedHashMap<>();
@@ -55,7 +53,7 @@ public final class SelectorCycles {
         return c;
     }
 
-    /** The sum of {@link #step}. */
+    /** The sum of {@link #step} at the most lanes ({@link #lanes}). */
     public static long total(int dim, int heads, int n) {
         return total(dim, heads, n, lanes(dim / heads));
     }

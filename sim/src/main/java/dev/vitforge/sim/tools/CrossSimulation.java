@@ -13,6 +13,7 @@ import dev.vitforge.hwgen.ir.Design;
 import dev.vitforge.sim.verilator.PortSpec;
 import dev.vitforge.sim.verilator.RtlSource;
 import dev.vitforge.sim.verilator.SimInstance;
+import dev.vitforge.sim.verilator.VerilatorModel;
 
 /**
  * Runs one per-cycle stimulus on Verilator and on Icarus and compares every output after every
@@ -81,6 +82,18 @@ public final class CrossSimulation {
 
     private static BigInteger read(SimInstance sim, PortSpec p) {
         return p.width() <= 64 ? new BigInteger(Long.toUnsignedString(sim.peek(p.name()))) : fromWords(sim.peekWide(p.name()));
+    }
+
+    /**
+     * The stimulus on Verilator and on Icarus: null when every output agrees after every edge, else
+     * {@link #compare}'s description of the first difference.
+     */
+    public static String disagreement(Design design, RtlSource source, Stimulus stimulus, Path directory) {
+        List<String> onVerilator;
+        try (SimInstance sim = VerilatorModel.build(source).newInstance()) {
+            onVerilator = verilator(sim, source, stimulus);
+        }
+        return compare(source, onVerilator, icarus(design, source, stimulus, directory));
     }
 
     /** One line per cycle: every output in hex, separated by '_', sampled after the clock edge. */
