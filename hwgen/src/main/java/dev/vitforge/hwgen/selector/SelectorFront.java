@@ -1,0 +1,249 @@
+package dev.vitforge.hwgen.selector;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.vitforge.hwgen.build.ModuleBuilder;
+import dev.vitforge.hwgen.gen.StreamPort;
+import dev.vitforge.hwgen.ir.Design;
+import dev.vitforge.hwgen.ir.Expr;
+import dev.vitforge.hwgen.ir.Module;
+import dev.vitforge.hwgen.ir.Signal;
+
+import static dev.vitforge.hwgen.ir.Ops.*;
+
+/**
+ * The selector's per-token front half as one on-chip stream, so that it can run while the GEMM
+ * engine still computes the preceding block (the tokens leave that block's fc2 one row tile at a
+ * time): LayerNorm of each head row, in_proj, GELU, and mlp.0's local half, with no trip to memory
+ * between them. Everything here is per head row; what needs all tokens (the global half's token
+ * means, and so the rest of the MLP and the decision) comes after the last token.
+ *
+ * <pre>
+ *   in (L x int32) -> LayerNorm -+-> in_proj (MatVec d x d) -> GELU -+-> mlp.0 local (MatVec d/2 x d/2) -> local_acc
+ *                                |                                    +-> global_u (the second half of u, for the token means)
+ *                                +-> row_mean (the head gate's channel mean, one byte a row)
+ * </pre>
+ *
+ * <p>Rows are head rows of d elements, L per beat, in any order (token-major as the block emits
+ * them). The stages are the stand-alone kernels ({@link LayerNormUnit}, {@link MatVecUnit},
+ * {@link GeluUnit}) joined by their valid/ready handshakes: the LayerNorm's output forks to in_proj
+ * and, on a row's last beat, to {@code row_mean}; the GELU's output beats go to mlp.0 for the
+ * first d/2 elements of a row and to {@code global_u} for the rest. In steady state a row takes
+ * in_proj's d / c1 cycles; shapes where another stage would be slower are refused.
+ *
+ * <p>Ports: the LayerNorm's config as {@code ln_eps}, {@code ln_out_mult}, {@code ln_out_shift},
+ * {@code ln_mean_mult}, {@code ln_mean_shift} (its width is d); the GELU's as {@code gelu_b},
+ * {@code gelu_c}, {@code gelu_out_mult}, {@code gelu_out_shift} (its channels are d); parameter
+ * streams {@code ln_param}, {@code in_proj_param}, {@code gelu_param}, {@code mlp0_param} in the
+ * kernels' formats (the MatVec biases: in_proj's, and zero for mlp.0 whose bias the caller adds
+ * with the global half); streams {@code in}, {@code local_acc} (L x int32, TLAST per row),
+ * {@code global_u} (L x int8, TLAST per row), {@code row_mean} (int8, TLAST always 1).
+ */
+public final class SelectorFront {
+    private SelectorFront() {}
+
+    /** d, L, and the inputs per cycle of in_proj (c1) and of mlp.0's local half (c2). */
+    public record Shape(int headDim, int lanes, int inProjChunk, int mlp0Chunk) {
+        public Shape {
+            if (headDim < 2 || headDim % 2 != 0 || (headDim / 2) % lanes != 0) {
+                throw new IllegalArgumentException("selector front: L = " + lanes + " must divide d / 2, d = "
+                        + headDim);
+            }
+            // in_proj sets the pace: mlp.0's row, and the GELU's beats of a row (mlp.0 takes a local
+            // one every L / c2 cycles, the global ones follow), must fit in in_proj's d / c1 cycles, or
+            // rows would queue and the model below would not hold.
+            int perRow = headDim / inProjChunk;
+            int half = headDim / 2;
+            int halfBeats = half / lanes;
+            if (mlp0Chunk < 1 || lanes % mlp0Chunk != 0 || half / mlp0Chunk > perRow
+                    || (halfBeats - 1) * (lanes / mlp0Chunk) + 1 + halfBeats > perRow) {
+                throw new IllegalArgumentException("selector front: mlp.0 at " + mlp0Chunk + " inputs per cycle "
+                        + "cannot keep up with in_proj at " + inProjChunk + " (d = " + headDim + ", L = " + lanes + ")");
+            }
+        }
+
+        public MatVecUnit.Shape inProj() {
+            return new MatVecUnit.Shape(headDim, headDim, lanes, inProjChunk);
+        }
+
+        public MatVecUnit.Shape mlp0() {
+            return new MatVecUnit.Shape(headDim / 2, headDim / 2, lanes, mlp0Chunk);
+        }
+
+        /** Cycles a head row takes in steady state: in_proj's d / c1, the slowest stage by construction. */
+        public int cyclesPerRow() {
+            return inProj().cyclesPerRow();
+        }
+
+        /** The multipliers of the two dense layers (the LayerNorm's and GELU's are their own). */
+        public int multipliers() {
+            return inProj().multipliers() + mlp0().multipliers();
+        }
+
+        public String moduleName() {
+            return "selector_front_d" + headDim + "_l" + lanes + "_c" + inProjChunk + "_" + mlp0Chunk;
+        }
+    }
+
+    /**
+     * Cycles from the first handshake to the last output handshake for {@code rows} head rows with every
+     * stream at full rate (all four parameter streams loading at once): the LayerNorm's first row
+     * ({@code LayerNormUnit.cycles(d, 1, L) - d / L}), in_proj's input register, a row every d / c1 cycles,
+     * then the last row through in_proj's and the GELU's latencies and mlp.0's input register, row and
+     * latency, to its last output beat.
+     */
+    public static long cycles(Shape s, int rows) {
+        int d = s.headDim();
+        MatVecUnit.Shape mlp0 = s.mlp0();
+        long lnFirstOut = LayerNormUnit.cycles(d, 1, s.lanes()) - d / s.lanes();
+        return lnFirstOut + 1 + (long) rows * s.cyclesPerRow() - 1 + MatVecUnit.LATENCY + GeluUnit.LATENCY
+                + 1 + mlp0.cyclesPerRow() - 1 + MatVecUnit.LATENCY + mlp0.outBeats();
+    }
+
+    public static Design design(Shape s) {
+        return Design.of(generate(s.moduleName(), s), "SelectorFront.design(" + s + ")");
+    }
+
+    public static Module generate(String name, Shape s) {
+        int d = s.headDim();
+        int lanes = s.lanes();
+        ModuleBuilder m = new ModuleBuilder(name, "selector front half, head rows of " + d + ": LayerNorm, in_proj, "
+                + "GELU, mlp.0 local half; " + lanes + " elements per beat, " + s.cyclesPerRow() + " cycles a row");
+        m.parameter("HEAD_DIM", d).parameter("LANES", lanes);
+        Expr clk = m.clock().ref();
+        Expr rstN = m.resetN().ref();
+        Module ln = LayerNormUnit.generate(name + "_layernorm", d, lanes);
+        Module inProj = MatVecUnit.generate(name + "_in_proj", s.inProj());
+        Module gelu = GeluUnit.generate(name + "_gelu", d, lanes);
+        Module mlp0 = MatVecUnit.generate(name + "_mlp0_local", s.mlp0());
+
+        StreamPort in = StreamPort.input(m, "in", 32 * lanes, false);
+        StreamPort localAcc = StreamPort.output(m, "local_acc", 32 * lanes, true);
+        StreamPort globalU = StreamPort.output(m, "global_u", 8 * lanes, true);
+        StreamPort rowMean = StreamPort.output(m, "row_mean", 8, true);
+
+        // LayerNorm: rows of d from `in`.
+        Map<String, Expr> lnIn = common(clk, rstN);
+        lnIn.put("width", constant(d, ln.port("width").orElseThrow().width()));
+        lnIn.put("eps", m.input("ln_eps", 64).ref());
+        lnIn.put("out_mult", m.input("ln_out_mult", Arith.MULT_WIDTH).ref());
+        lnIn.put("out_shift", m.input("ln_out_shift", Arith.SHIFT_WIDTH).ref());
+        lnIn.put("mean_mult", m.input("ln_mean_mult", Arith.MULT_WIDTH).ref());
+        lnIn.put("mean_shift", m.input("ln_mean_shift", Arith.SHIFT_WIDTH).ref());
+        passParam(m, "ln_param", ln, lnIn);
+        lnIn.put("in_tvalid", in.valid().ref());
+        lnIn.put("in_tdata", in.data().ref());
+        Map<String, Signal> lnOut = new LinkedHashMap<>();
+        lnOut.put("in_tready", in.ready());
+        Signal lnValid = wire(m, "ln_out_valid", 1, lnOut, "out_tvalid");
+        Signal lnData = wire(m, "ln_out_data", 8 * lanes + 8, lnOut, "out_tdata");
+        Signal lnLast = wire(m, "ln_out_last", 1, lnOut, "out_tlast");
+        Signal lnReady = m.wire("ln_out_ready", 1);
+        lnIn.put("out_tready", lnReady.ref());
+        readyOut(m, lnOut, "ln_param");
+
+        // Fork: every beat to in_proj, a row's last beat also to row_mean; a beat moves when both can take it.
+        Signal projReady = m.wire("in_proj_in_ready", 1);
+        Expr meanFree = m.let("row_mean_free", or(not(lnLast.ref()), rowMean.ready().ref()));
+        m.assign(lnReady, and(projReady.ref(), meanFree));
+        m.assign(rowMean.valid(), and(and(lnValid.ref(), lnLast.ref()), projReady.ref()));
+        m.assign(rowMean.data(), slice(lnData.ref(), 8 * lanes + 7, 8 * lanes));
+        m.assign(rowMean.last(), constant(1, 1));
+
+        // in_proj.
+        Map<String, Expr> projIn = common(clk, rstN);
+        passParam(m, "in_proj_param", inProj, projIn);
+        projIn.put("in_tvalid", and(lnValid.ref(), meanFree));
+        projIn.put("in_tdata", slice(lnData.ref(), 8 * lanes - 1, 0));
+        Map<String, Signal> projOut = new LinkedHashMap<>();
+        projOut.put("in_tready", projReady);
+        Signal accValid = wire(m, "in_proj_out_valid", 1, projOut, "out_tvalid");
+        Signal accData = wire(m, "in_proj_out_data", 32 * lanes, projOut, "out_tdata");
+        Signal accLast = wire(m, "in_proj_out_last", 1, projOut, "out_tlast");
+        Signal geluInReady = m.wire("gelu_in_ready", 1);
+        projIn.put("out_tready", geluInReady.ref());
+        readyOut(m, projOut, "in_proj_param");
+
+        // GELU over the in_proj row (channels = d).
+        Map<String, Expr> geluIn = common(clk, rstN);
+        geluIn.put("channels", constant(d, gelu.port("channels").orElseThrow().width()));
+        geluIn.put("gelu_b", m.inputSigned("gelu_b", 64).ref());
+        geluIn.put("gelu_c", m.inputSigned("gelu_c", 64).ref());
+        geluIn.put("out_mult", m.input("gelu_out_mult", Arith.MULT_WIDTH).ref());
+        geluIn.put("out_shift", m.input("gelu_out_shift", Arith.SHIFT_WIDTH).ref());
+        passParam(m, "gelu_param", gelu, geluIn);
+        geluIn.put("in_tvalid", accValid.ref());
+        geluIn.put("in_tdata", accData.ref());
+        geluIn.put("in_tlast", accLast.ref());
+        Map<String, Signal> geluOut = new LinkedHashMap<>();
+        geluOut.put("in_tready", geluInReady);
+        Signal uValid = wire(m, "u_valid", 1, geluOut, "out_tvalid");
+        Signal uData = wire(m, "u_data", 8 * lanes, geluOut, "out_tdata");
+        Signal uLast = wire(m, "u_last", 1, geluOut, "out_tlast");
+        Signal uReady = m.wire("u_ready", 1);
+        geluIn.put("out_tready", uReady.ref());
+        readyOut(m, geluOut, "gelu_param");
+
+        // Split: the first d/2 elements of a row (local half) to mlp.0, the rest to global_u.
+        int beatsPerRow = d / lanes;
+        int localBeats = beatsPerRow / 2;
+        int bw = Math.max(1, 32 - Integer.numberOfLeadingZeros(beatsPerRow - 1));
+        Signal uBeat = m.register("u_beat", bw, 0);
+        Expr local = m.let("u_is_local", lt(uBeat.ref(), constant(localBeats, bw)));
+        Signal mlpReady = m.wire("mlp0_in_ready", 1);
+        m.assign(uReady, mux(local, mlpReady.ref(), globalU.ready().ref()));
+        Expr uFire = m.let("u_fire", and(uValid.ref(), uReady.ref()));
+        m.next(uBeat, uFire, mux(uLast.ref(), constant(0, bw), truncate(add(uBeat.ref(), constant(1, 1)), bw)));
+        m.assign(globalU.valid(), and(uValid.ref(), not(local)));
+        m.assign(globalU.data(), uData.ref());
+        m.assign(globalU.last(), uLast.ref());
+
+        // mlp.0's local half.
+        Map<String, Expr> mlpIn = common(clk, rstN);
+        passParam(m, "mlp0_param", mlp0, mlpIn);
+        mlpIn.put("in_tvalid", and(uValid.ref(), local));
+        mlpIn.put("in_tdata", uData.ref());
+        mlpIn.put("out_tready", localAcc.ready().ref());
+        Map<String, Signal> mlpOut = new LinkedHashMap<>();
+        mlpOut.put("in_tready", mlpReady);
+        mlpOut.put("out_tvalid", localAcc.valid());
+        mlpOut.put("out_tdata", localAcc.data());
+        mlpOut.put("out_tlast", localAcc.last());
+        readyOut(m, mlpOut, "mlp0_param");
+
+        m.instance("layernorm", ln, lnIn, lnOut);
+        m.instance("in_proj", inProj, projIn, projOut);
+        m.instance("gelu", gelu, geluIn, geluOut);
+        m.instance("mlp0_local", mlp0, mlpIn, mlpOut);
+        return m.build();
+    }
+
+    private static Map<String, Expr> common(Expr clk, Expr rstN) {
+        Map<String, Expr> in = new HashMap<>();
+        in.put("clk", clk);
+        in.put("rst_n", rstN);
+        return in;
+    }
+
+    /** The kernel's {@code param} stream inputs from a top-level stream of the same shape named {@code top}. */
+    private static void passParam(ModuleBuilder m, String top, Module kernel, Map<String, Expr> inputs) {
+        inputs.put("param_tvalid", m.input(top + "_tvalid", 1).ref());
+        inputs.put("param_tdata", m.input(top + "_tdata", kernel.port("param_tdata").orElseThrow().width()).ref());
+        if (kernel.port("param_tlast").isPresent()) {
+            inputs.put("param_tlast", m.input(top + "_tlast", 1).ref());
+        }
+    }
+
+    /** The kernel's {@code param_tready} drives the top-level stream's ready. */
+    private static void readyOut(ModuleBuilder m, Map<String, Signal> outputs, String top) {
+        outputs.put("param_tready", m.output(top + "_tready", 1));
+    }
+
+    private static Signal wire(ModuleBuilder m, String name, int width, Map<String, Signal> outputs, String port) {
+        Signal w = m.wire(name, width);
+        outputs.put(port, w);
+        return w;
+    }
+}

@@ -1,0 +1,266 @@
+package dev.vitforge.sim.selector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import dev.vitforge.hwgen.ir.Design;
+import dev.vitforge.hwgen.selector.LayerNormUnit;
+import dev.vitforge.hwgen.selector.MatVecUnit;
+import dev.vitforge.hwgen.selector.SelectorFront;
+import dev.vitforge.hwgen.selector.SelectorFront.Shape;
+import dev.vitforge.models.quant.IntLayerNorm;
+import dev.vitforge.models.quant.IntOps;
+import dev.vitforge.models.quant.Requant;
+import dev.vitforge.models.quant.SelectorKernels;
+import dev.vitforge.sim.tb.Scoreboard;
+import dev.vitforge.sim.tb.Seeds;
+import dev.vitforge.sim.tools.CrossSimulation;
+import dev.vitforge.sim.tools.DesignFiles;
+import dev.vitforge.sim.tools.Lint;
+import dev.vitforge.sim.verilator.Beats;
+import dev.vitforge.sim.verilator.RtlSource;
+import dev.vitforge.sim.verilator.SimInstance;
+import dev.vitforge.sim.verilator.VerilatorModel;
+
+/**
+ * The selector's front half on Verilator against the composition of its kernels' references
+ * (IntLayerNorm, bias + W x, {@code SelectorKernels.JAVA.gelu}, W x), row for row and bit for bit:
+ * its three outputs (mlp.0's local accumulators, the global half of u, the row means), with random
+ * backpressure on every stream, one row and many, and the steady-state rate at full speed.
+ */
+class SelectorFrontTest {
+    static final Shape DEIT = new Shape(64, 16, 4, 4); // d = 64 as in DeiT-T/S/B
+    static final Shape SMALL = new Shape(8, 4, 2, 1);
+    static final Map<Shape, VerilatorModel> MODELS = new HashMap<>();
+
+    static VerilatorModel model(Shape s) {
+        return MODELS.computeIfAbsent(s, x -> VerilatorModel.build(DesignFiles.source(SelectorFront.design(x))));
+    }
+
+    /** One selector's constants and a run of head rows. */
+    record Case(Shape shape, IntLayerNorm ln, Requant rowMean, byte[] w1, int[] b1, Requant[] toGelu, IntOps.Gelu gelu,
+                Requant geluOut, byte[] w2, int[][] rows) {
+        int d() {
+            return shape.headDim();
+        }
+    }
+
+    static Case randomCase(Random rnd, Shape s, int rowCount) {
+        int d = s.headDim();
+        int[] gamma = new int[d];
+        long[] beta = new long[d];
+        for (int c = 0; c < d; c++) {
+            gamma[c] = rnd.nextInt(1 << 15) - (1 << 14);
+            beta[c] = rnd.nextLong() >> 36;
+        }
+        IntLayerNorm ln = new IntLayerNorm(gamma, beta, rnd.nextInt(1 << 10), Requant.of(0x1p-23));
+        byte[] w1 = new byte[d * d];
+        byte[] w2 = new byte[d / 2 * d / 2];
+        int[] b1 = new int[d];
+        for (int i = 0; i < w1.length; i++) {
+            w1[i] = (byte) rnd.nextInt(256);
+        }
+        for (int i = 0; i < w2.length; i++) {
+            w2[i] = (byte) rnd.nextInt(256);
+        }
+        for (int o = 0; o < d; o++) {
+            b1[o] = rnd.nextInt(1 << 16) - (1 << 15);
+        }
+        double inScale = 1e-3;
+        IntOps.Gelu gelu = IntOps.Gelu.of(inScale);
+        Requant[] toGelu = new Requant[d];
+        for (int c = 0; c < d; c++) {
+            toGelu[c] = Requant.of(Math.scalb(0.25 + 4 * rnd.nextDouble(), -5));
+        }
+        double s8 = (1 << 14) * inScale * 0.5 / 127;
+        int[][] rows = new int[rowCount][d];
+        for (int r = 0; r < rowCount; r++) {
+            int bits = 8 + rnd.nextInt(20);
+            for (int c = 0; c < d; c++) {
+                rows[r][c] = rnd.nextInt(1 << bits) - (1 << (bits - 1));
+            }
+        }
+        return new Case(s, ln, Requant.of(1.0 / d / 64), w1, b1, toGelu, gelu, Requant.of(gelu.outScale() / s8), w2,
+                rows);
+    }
+
+    /** Expected outputs: local_acc beats, global_u beats, row means, each as text lines for the scoreboard. */
+    static List<List<String>> expected(Case c) {
+        int d = c.d();
+        int half = d / 2;
+        int lanes = c.shape().lanes();
+        List<String> local = new ArrayList<>();
+        List<String> global = new ArrayList<>();
+        List<String> means = new ArrayList<>();
+        for (int[] row : c.rows()) {
+            byte[] y = c.ln().apply(row);
+            long sum = 0;
+            for (int v : row) {
+                sum += v;
+            }
+            means.add(Byte.toString(c.rowMean().toInt8(sum)));
+            int[] acc = MatVecUnit.reference(c.shape().inProj(), c.w1(), c.b1(), y);
+            byte[] u = SelectorKernels.JAVA.gelu(acc, d, c.toGelu(), c.gelu(), c.geluOut());
+            byte[] uLocal = java.util.Arrays.copyOf(u, half);
+            int[] z = MatVecUnit.reference(c.shape().mlp0(), c.w2(), new int[half], uLocal);
+            for (int b = 0; b < half / lanes; b++) {
+                StringBuilder l = new StringBuilder();
+                StringBuilder g = new StringBuilder();
+                for (int j = 0; j < lanes; j++) {
+                    l.append(z[b * lanes + j]).append(' ');
+                    g.append(u[half + b * lanes + j]).append(' ');
+                }
+                String last = b == half / lanes - 1 ? "last" : "";
+                local.add(l + last);
+                global.add(g + last);
+            }
+        }
+        return List.of(local, global, means);
+    }
+
+    static SimInstance start(VerilatorModel model, Case c) {
+        Shape s = c.shape();
+        int d = c.d();
+        int lanes = s.lanes();
+        SimInstance sim = model.newInstance();
+        sim.reset(2);
+        long eps = c.ln().epsInt();
+        sim.pokeWide("ln_eps", new int[] {(int) eps, (int) (eps >>> 32)});
+        sim.poke("ln_out_mult", c.ln().out().multiplier());
+        sim.poke("ln_out_shift", c.ln().out().shift());
+        sim.poke("ln_mean_mult", c.rowMean().multiplier());
+        sim.poke("ln_mean_shift", c.rowMean().shift());
+        long b = c.gelu().bInt();
+        long cc = c.gelu().cInt();
+        sim.pokeWide("gelu_b", new int[] {(int) b, (int) (b >>> 32)});
+        sim.pokeWide("gelu_c", new int[] {(int) cc, (int) (cc >>> 32)});
+        sim.poke("gelu_out_mult", c.geluOut().multiplier());
+        sim.poke("gelu_out_shift", c.geluOut().shift());
+        int[][] lnParams = LayerNormUnit.paramBeats(c.ln().gamma(), c.ln().beta(), lanes);
+        sim.push("ln_param", lnParams, new boolean[lnParams.length]);
+        int[][] p1 = MatVecUnit.paramBeats(s.inProj(), c.w1(), c.b1());
+        sim.push("in_proj_param", p1, new boolean[p1.length]);
+        long[] table = new long[d];
+        for (int i = 0; i < d; i++) {
+            table[i] = (long) c.toGelu()[i].shift() << 31 | c.toGelu()[i].multiplier();
+        }
+        sim.push("gelu_param", table);
+        int[][] p2 = MatVecUnit.paramBeats(s.mlp0(), c.w2(), new int[d / 2]);
+        sim.push("mlp0_param", p2, new boolean[p2.length]);
+        int[][] beats = new int[c.rows().length * d / lanes][lanes];
+        for (int r = 0; r < c.rows().length; r++) {
+            for (int i = 0; i < d; i++) {
+                beats[(r * d + i) / lanes][i % lanes] = c.rows()[r][i];
+            }
+        }
+        sim.push("in", beats, new boolean[beats.length]);
+        int rowBeats = d / 2 / lanes;
+        sim.expect("local_acc", c.rows().length * rowBeats);
+        sim.expect("global_u", c.rows().length * rowBeats);
+        sim.expect("row_mean", c.rows().length);
+        return sim;
+    }
+
+    static void check(Case c, SimInstance sim, String what, long seed) {
+        List<List<String>> want = expected(c);
+        int lanes = c.shape().lanes();
+        String replay = Seeds.replay("sim", "SelectorFrontTest", seed);
+        Beats local = sim.pop("local_acc");
+        Beats global = sim.pop("global_u");
+        Beats means = sim.pop("row_mean");
+        List<String> l = new ArrayList<>();
+        List<String> g = new ArrayList<>();
+        for (int i = 0; i < local.size(); i++) {
+            StringBuilder a = new StringBuilder();
+            StringBuilder u = new StringBuilder();
+            int[] lw = local.words(i);
+            int[] gw = global.words(i);
+            for (int j = 0; j < lanes; j++) {
+                a.append(lw[j]).append(' ');
+                u.append((byte) (gw[j / 4] >>> (8 * (j % 4)))).append(' ');
+            }
+            l.add(a + (local.last()[i] ? "last" : ""));
+            g.add(u + (global.last()[i] ? "last" : ""));
+        }
+        List<String> m = new ArrayList<>();
+        for (long v : means.values()) {
+            m.add(Byte.toString((byte) v));
+        }
+        new Scoreboard("front " + what + ": local_acc", replay).check(want.get(0), l);
+        new Scoreboard("front " + what + ": global_u", replay).check(want.get(1), g);
+        new Scoreboard("front " + what + ": row_mean", replay).check(want.get(2), m);
+    }
+
+    @Test
+    void matchesItsKernelsReferencesUnderBackpressure() {
+        long seed = Seeds.of("selector front", 67);
+        Random rnd = new Random(seed);
+        int k = 0;
+        for (Shape s : List.of(DEIT, SMALL)) {
+            for (int rows : new int[] {1, 2, 9, 50}) {
+                Case c = randomCase(rnd, s, rows);
+                try (SimInstance sim = start(model(s), c)) {
+                    sim.backpressure(seed + k++, 30 + rnd.nextInt(71), 10 + rnd.nextInt(91));
+                    long cycles = sim.run(400L * rows * s.headDim() + 5000);
+                    assertNotEquals(SimInstance.BUDGET_EXHAUSTED, cycles, s + ", " + rows + " rows");
+                    check(c, sim, s + ", " + rows + " rows", seed);
+                }
+            }
+        }
+    }
+
+    @Test
+    void fullRateTakesTheModelledCycles() {
+        long seed = Seeds.of("selector front cycles", 71);
+        Random rnd = new Random(seed);
+        for (Shape s : List.of(DEIT, SMALL)) {
+            for (int rows : new int[] {1, 2, 3, 9, 40, 41}) {
+                Case c = randomCase(rnd, s, rows);
+                try (SimInstance sim = start(model(s), c)) {
+                    sim.backpressure(seed, 100, 100);
+                    long cycles = sim.run(1_000_000);
+                    assertEquals(SelectorFront.cycles(s, rows), cycles, s + ", " + rows + " rows");
+                    check(c, sim, s + ", " + rows + " rows at full rate", seed);
+                }
+            }
+        }
+    }
+
+    @Test
+    void shapesWhereInProjIsNotTheSlowestStageAreRefused() {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new Shape(64, 16, 16, 2));
+    }
+
+    @Test
+    void lintIsSilent() {
+        for (Shape s : List.of(DEIT, SMALL)) {
+            Design d = SelectorFront.design(s);
+            assertEquals("", Lint.verilator(d, work(d, "lint")));
+            assertEquals("", Lint.icarus(d, work(d, "icarus")));
+        }
+    }
+
+    @Test
+    void verilatorAgreesWithIcarus() {
+        Design d = SelectorFront.design(SMALL);
+        long seed = Seeds.of("selector front cross-simulation", 73);
+        RtlSource source = DesignFiles.source(d);
+        CrossSimulation.Stimulus stimulus = CrossSimulation.random(source, seed, 600);
+        assertNull(CrossSimulation.disagreement(d, source, stimulus, work(d, "cross")),
+                Seeds.replay("sim", "SelectorFrontTest", seed));
+    }
+
+    private static Path work(Design d, String what) {
+        return Path.of("target", "work", d.top().name(), what);
+    }
+}
