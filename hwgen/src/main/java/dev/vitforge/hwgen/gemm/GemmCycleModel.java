@@ -37,6 +37,20 @@ public final class GemmCycleModel {
     }
 
     public static long cycles(GemmConfig c, GemmSchedule schedule, int[] beatsPerColumn, int m, int k) {
+        return run(c, schedule, beatsPerColumn, m, k, null);
+    }
+
+    /**
+     * The cycle by which each row tile's Y rows have all left the engine (its last shadow-bank drain),
+     * from the same recurrence: what a consumer of Y rows (the next selector's front half) can count on.
+     */
+    public static long[] tileDrains(GemmConfig c, GemmSchedule schedule, int[] beatsPerColumn, int m, int k) {
+        long[] drains = new long[c.tiles(m)];
+        run(c, schedule, beatsPerColumn, m, k, drains);
+        return drains;
+    }
+
+    private static long run(GemmConfig c, GemmSchedule schedule, int[] beatsPerColumn, int m, int k, long[] drains) {
         int tiles = c.tiles(m);
         int lanes = schedule.lanes();
         long[] barrier = new long[tiles];
@@ -63,6 +77,9 @@ public final class GemmCycleModel {
                     lastDrain[l] = capture + rows;
                     accept = capture;
                     slowest = Math.max(slowest, capture + 1);
+                    if (drains != null) {
+                        drains[t] = Math.max(drains[t], capture + rows);
+                    }
                 }
             }
             barrier[t] = slowest;

@@ -22,7 +22,7 @@ import static dev.vitforge.hwgen.ir.Ops.*;
  *
  * <pre>
  *   in (L x int32) -> LayerNorm -+-> in_proj (MatVec d x d) -> GELU -+-> mlp.0 local (MatVec d/2 x d/2) -> local_acc
- *                                |                                    +-> global_u (the second half of u, for the token means)
+ *                                |                                    +-> global_u (u's second half) -> column sums -> global_mean
  *                                +-> row_mean (the head gate's channel mean, one byte a row)
  * </pre>
  *
@@ -39,14 +39,22 @@ import static dev.vitforge.hwgen.ir.Ops.*;
  * streams {@code ln_param}, {@code in_proj_param}, {@code gelu_param}, {@code mlp0_param} in the
  * kernels' formats (the MatVec biases: in_proj's, and zero for mlp.0 whose bias the caller adds
  * with the global half); streams {@code in}, {@code local_acc} (L x int32, TLAST per row),
- * {@code global_u} (L x int8, TLAST per row), {@code row_mean} (int8, TLAST always 1).
+ * {@code global_u} (L x int8, TLAST per row), {@code row_mean} (int8, TLAST always 1); and the
+ * global half's token means: config {@code heads} (H, rows alternate heads token by token),
+ * {@code rows} (n H, the rows of one set), {@code token_mean_mult}/{@code token_mean_shift} (the
+ * run-time reciprocal of n), stream {@code global_mean} (L x int8, H d / (2L) beats after the set's
+ * last row, head-major, TLAST on the last). The group-mean pass the host-driven selector makes over
+ * u's global half is gone: the sums build up while the rows stream.
  */
 public final class SelectorFront {
     private SelectorFront() {}
 
-    /** d, L, and the inputs per cycle of in_proj (c1) and of mlp.0's local half (c2). */
-    public record Shape(int headDim, int lanes, int inProjChunk, int mlp0Chunk) {
+    /** d, L, the inputs per cycle of in_proj (c1) and of mlp.0's local half (c2), and the most heads H. */
+    public record Shape(int headDim, int lanes, int inProjChunk, int mlp0Chunk, int maxHeads) {
         public Shape {
+            if (maxHeads < 1) {
+                throw new IllegalArgumentException("selector front: at least one head, got " + maxHeads);
+            }
             if (headDim < 2 || headDim % 2 != 0 || (headDim / 2) % lanes != 0) {
                 throw new IllegalArgumentException("selector front: L = " + lanes + " must divide d / 2, d = "
                         + headDim);
@@ -82,24 +90,36 @@ public final class SelectorFront {
             return inProj().multipliers() + mlp0().multipliers();
         }
 
+        /** Beats of L int8 carrying every head's token means: H_max x d / (2 L). */
+        public int meanBeats(int heads) {
+            return heads * (headDim / 2 / lanes);
+        }
+
         public String moduleName() {
-            return "selector_front_d" + headDim + "_l" + lanes + "_c" + inProjChunk + "_" + mlp0Chunk;
+            return "selector_front_d" + headDim + "_l" + lanes + "_c" + inProjChunk + "_" + mlp0Chunk + "_h" + maxHeads;
         }
     }
 
     /**
-     * Cycles from the first handshake to the last output handshake for {@code rows} head rows with every
-     * stream at full rate (all four parameter streams loading at once): the LayerNorm's first row
-     * ({@code LayerNormUnit.cycles(d, 1, L) - d / L}), in_proj's input register, a row every d / c1 cycles,
-     * then the last row through in_proj's and the GELU's latencies and mlp.0's input register, row and
-     * latency, to its last output beat.
+     * Cycles from the first handshake to the last output handshake for {@code rows} head rows of
+     * {@code heads} heads with every stream at full rate (all four parameter streams loading at once):
+     * the LayerNorm's first row ({@code LayerNormUnit.cycles(d, 1, L) - d / L}), in_proj's input
+     * register, a row every d / c1 cycles, then the last row through in_proj's and the GELU's
+     * latencies; from there either mlp.0's input register, row and latency to its last output beat,
+     * or the row's last global beat (after mlp.0 took the local ones, one per L / c2 cycles), the
+     * sums' register and the mean register, then one beat per {@link Shape#meanBeats} - whichever ends later.
      */
-    public static long cycles(Shape s, int rows) {
+    public static long cycles(Shape s, int rows, int heads) {
         int d = s.headDim();
+        int lanes = s.lanes();
         MatVecUnit.Shape mlp0 = s.mlp0();
-        long lnFirstOut = LayerNormUnit.cycles(d, 1, s.lanes()) - d / s.lanes();
-        return lnFirstOut + 1 + (long) rows * s.cyclesPerRow() - 1 + MatVecUnit.LATENCY + GeluUnit.LATENCY
-                + 1 + mlp0.cyclesPerRow() - 1 + MatVecUnit.LATENCY + mlp0.outBeats();
+        int halfBeats = d / 2 / lanes;
+        long lnFirstOut = LayerNormUnit.cycles(d, 1, lanes) - d / lanes;
+        long firstU = lnFirstOut + (long) rows * s.cyclesPerRow() + MatVecUnit.LATENCY + GeluUnit.LATENCY;
+        long localEnd = firstU + 1 + mlp0.cyclesPerRow() - 1 + MatVecUnit.LATENCY + mlp0.outBeats();
+        long lastGlobal = firstU + (long) (halfBeats - 1) * (lanes / s.mlp0Chunk()) + halfBeats;
+        long meansEnd = lastGlobal + 2 + s.meanBeats(heads);
+        return Math.max(localEnd, meansEnd);
     }
 
     public static Design design(Shape s) {
@@ -186,17 +206,21 @@ public final class SelectorFront {
         geluIn.put("out_tready", uReady.ref());
         readyOut(m, geluOut, "gelu_param");
 
-        // Split: the first d/2 elements of a row (local half) to mlp.0, the rest to global_u.
+        Expr meansBusy = tokenMeans(m, s, globalU, uData.ref(), uLast.ref());
+
+        // Split: the first d/2 elements of a row (local half) to mlp.0, the rest to global_u (held while
+        // the previous set's means leave, so a new set never adds into sums being read out).
         int beatsPerRow = d / lanes;
         int localBeats = beatsPerRow / 2;
         int bw = Math.max(1, 32 - Integer.numberOfLeadingZeros(beatsPerRow - 1));
         Signal uBeat = m.register("u_beat", bw, 0);
         Expr local = m.let("u_is_local", lt(uBeat.ref(), constant(localBeats, bw)));
         Signal mlpReady = m.wire("mlp0_in_ready", 1);
-        m.assign(uReady, mux(local, mlpReady.ref(), globalU.ready().ref()));
+        Expr globalOpen = m.let("global_open", not(meansBusy));
+        m.assign(uReady, mux(local, mlpReady.ref(), and(globalU.ready().ref(), globalOpen)));
         Expr uFire = m.let("u_fire", and(uValid.ref(), uReady.ref()));
         m.next(uBeat, uFire, mux(uLast.ref(), constant(0, bw), truncate(add(uBeat.ref(), constant(1, 1)), bw)));
-        m.assign(globalU.valid(), and(uValid.ref(), not(local)));
+        m.assign(globalU.valid(), and(and(uValid.ref(), not(local)), globalOpen));
         m.assign(globalU.data(), uData.ref());
         m.assign(globalU.last(), uLast.ref());
 
@@ -218,6 +242,87 @@ public final class SelectorFront {
         m.instance("gelu", gelu, geluIn, geluOut);
         m.instance("mlp0_local", mlp0, mlpIn, mlpOut);
         return m.build();
+    }
+
+    /**
+     * The global half's token means ({@code SelectorKernels.groupMean} of u's second half per head and
+     * channel over the n tokens): every beat that leaves on {@code global_u} is added into its head's
+     * column sums (rows alternate heads 0..H-1, token by token); after {@code rows} rows the sums leave as
+     * int8 means on {@code global_mean}, {@code Requant(token_mean_mult, token_mean_shift).toInt8(sum)}
+     * lane by lane, H * d / (2L) beats (head-major, TLAST on the last), and clear for the next set. The
+     * sums are 32-bit: n int8 values need 8 + log2 n bits, and Requant's product of a 32-bit sum and a
+     * 31-bit multiplier is exact in a long.
+     */
+    private static Expr tokenMeans(ModuleBuilder m, Shape s, StreamPort globalU, Expr uData, Expr uLast) {
+        int lanes = s.lanes();
+        int halfBeats = s.headDim() / 2 / lanes;
+        int entries = s.maxHeads() * halfBeats;
+        int hw = Math.max(1, 32 - Integer.numberOfLeadingZeros(s.maxHeads()));
+        Signal heads = m.input("heads", hw);
+        Signal rows = m.input("rows", 24);
+        Signal mult = m.input("token_mean_mult", Arith.MULT_WIDTH);
+        Signal shift = m.input("token_mean_shift", Arith.SHIFT_WIDTH);
+        StreamPort means = StreamPort.output(m, "global_mean", 8 * lanes, true);
+
+        int ew = Math.max(1, 32 - Integer.numberOfLeadingZeros(entries - 1));
+        int bw = Math.max(1, 32 - Integer.numberOfLeadingZeros(halfBeats - 1));
+        Signal head = m.register("sum_head", hw, 0);
+        Signal beat = m.register("sum_beat", bw, 0);
+        Signal rowCount = m.register("sum_rows", 24, 0);
+        Signal emitting = m.register("means_emitting", 1, 0);
+        Signal emitIndex = m.register("means_index", ew, 0);
+        Signal meanValid = m.register("mean_valid", 1, 0);
+        Signal meanLast = m.register("mean_last", 1, 0);
+        Signal meanData = m.register("mean_data", 8 * lanes, false, null);
+
+        Expr take = m.let("sum_take", and(globalU.valid().ref(), globalU.ready().ref()));
+        Expr entry = m.let("sum_entry", truncate(add(mul(extend(head.ref(), ew + hw), constant(halfBeats, ew + hw)),
+                extend(beat.ref(), ew + hw)), ew));
+        Expr lastHead = eq(head.ref(), truncate(sub(heads.ref(), constant(1, 1)), hw));
+        m.next(beat, take, mux(uLast, constant(0, bw), truncate(add(beat.ref(), constant(1, 1)), bw)));
+        m.next(head, and(take, uLast), mux(lastHead, constant(0, hw), truncate(add(head.ref(), constant(1, 1)), hw)));
+        Expr rowsDone = m.let("sum_rows_done", eq(truncate(add(rowCount.ref(), constant(1, 1)), 24), rows.ref()));
+        Expr setDone = m.let("sum_set_done", and(take, and(uLast, rowsDone)));
+        m.next(rowCount, and(take, uLast), mux(rowsDone, constant(0, 24), truncate(add(rowCount.ref(),
+                constant(1, 1)), 24)));
+
+        // The output register advances when empty or taken; the last mean beat clears the sums.
+        Expr meanAdvance = m.let("mean_advance", or(not(meanValid.ref()), means.ready().ref()));
+        Expr emit = m.let("mean_emit", and(emitting.ref(), meanAdvance));
+        Expr lastEntry = m.let("mean_last_entry", eq(extend(emitIndex.ref(), ew + hw),
+                truncate(sub(mul(extend(heads.ref(), ew + hw), constant(halfBeats, ew + hw)), constant(1, 1)), ew + hw)));
+        Expr finish = m.let("mean_finish", and(emit, lastEntry));
+        m.next(emitting, or(setDone, finish), setDone);
+        m.next(emitIndex, or(setDone, emit), mux(or(setDone, lastEntry), constant(0, ew),
+                truncate(add(emitIndex.ref(), constant(1, 1)), ew)));
+
+        java.util.List<java.util.List<Expr>> byLane = new java.util.ArrayList<>();
+        for (int l = 0; l < lanes; l++) {
+            byLane.add(new java.util.ArrayList<>());
+        }
+        for (int e = 0; e < entries; e++) {
+            Expr here = m.let("sum_here" + e, and(take, eq(entry, constant(e, ew))));
+            for (int l = 0; l < lanes; l++) {
+                Signal sum = m.register("colsum" + e + "_" + l, 32, true, null);
+                Expr u = asSigned(slice(uData, 8 * l + 7, 8 * l));
+                m.next(sum, or(here, finish), mux(finish, signedConstant(0, 32),
+                        truncate(add(sum.ref(), extend(u, 32)), 32)));
+                byLane.get(l).add(sum.ref());
+            }
+        }
+        java.util.List<Expr> laneMeans = new java.util.ArrayList<>();
+        for (int l = 0; l < lanes; l++) {
+            Expr sum = m.let("mean_sum" + l, Arith.select(byLane.get(l), emitIndex.ref()));
+            Expr mean = Arith.requant(m, "token_mean" + l, sum, mult.ref(), shift.ref(), 8);
+            laneMeans.add(0, asUnsigned(mean));
+        }
+        m.next(meanData, emit, concat(laneMeans));
+        m.next(meanValid, meanAdvance, emitting.ref());
+        m.next(meanLast, meanAdvance, lastEntry);
+        m.assign(means.valid(), meanValid.ref());
+        m.assign(means.data(), meanData.ref());
+        m.assign(means.last(), meanLast.ref());
+        return emitting.ref();
     }
 
     private static Map<String, Expr> common(Expr clk, Expr rstN) {

@@ -13,5 +13,13 @@
  * are ports and tables the host loads before a run, so one build serves every model of a size.
  * {@link dev.vitforge.hwgen.selector.SelectorCycles} sums the kernels' cycle models per selector
  * step, which the plan predicts with.
+ *
+ * <p>The fused path, toward a selector that hides behind the encoder blocks (not yet what {@code run}
+ * uses): {@link dev.vitforge.hwgen.selector.MatVecUnit} keeps one small dense layer's weights on
+ * chip and computes it at N x c multipliers, so the selector's products need not wait for the
+ * GEMM engine; {@link dev.vitforge.hwgen.selector.SelectorFront} joins the LayerNorm, in_proj,
+ * the GELU and mlp.0's local half into one stream per head row, with the global half's token means
+ * summed as the rows pass, so the selector's per-token half can run while the engine still computes
+ * the preceding block's fc2 (its rows leave the engine one row tile at a time).
  */
 package dev.vitforge.hwgen.selector;

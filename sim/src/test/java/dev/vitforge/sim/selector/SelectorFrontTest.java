@@ -39,8 +39,8 @@ import dev.vitforge.sim.verilator.VerilatorModel;
  * backpressure on every stream, one row and many, and the steady-state rate at full speed.
  */
 class SelectorFrontTest {
-    static final Shape DEIT = new Shape(64, 16, 4, 4); // d = 64 as in DeiT-T/S/B
-    static final Shape SMALL = new Shape(8, 4, 2, 1);
+    static final Shape DEIT = new Shape(64, 16, 4, 4, 12); // d = 64 as in DeiT-T/S/B, up to DeiT-B's 12 heads
+    static final Shape SMALL = new Shape(8, 4, 2, 1, 3);
     static final Map<Shape, VerilatorModel> MODELS = new HashMap<>();
 
     static VerilatorModel model(Shape s) {
@@ -49,13 +49,14 @@ class SelectorFrontTest {
 
     /** One selector's constants and a run of head rows. */
     record Case(Shape shape, IntLayerNorm ln, Requant rowMean, byte[] w1, int[] b1, Requant[] toGelu, IntOps.Gelu gelu,
-                Requant geluOut, byte[] w2, int[][] rows) {
+                Requant geluOut, byte[] w2, int heads, Requant tokenMean, int[][] rows) {
         int d() {
             return shape.headDim();
         }
     }
 
-    static Case randomCase(Random rnd, Shape s, int rowCount) {
+    static Case randomCase(Random rnd, Shape s, int tokens, int heads) {
+        int rowCount = tokens * heads;
         int d = s.headDim();
         int[] gamma = new int[d];
         long[] beta = new long[d];
@@ -91,7 +92,7 @@ class SelectorFrontTest {
             }
         }
         return new Case(s, ln, Requant.of(1.0 / d / 64), w1, b1, toGelu, gelu, Requant.of(gelu.outScale() / s8), w2,
-                rows);
+                heads, Requant.of(1.0 / tokens), rows);
     }
 
     /** Expected outputs: local_acc beats, global_u beats, row means, each as text lines for the scoreboard. */
@@ -102,6 +103,8 @@ class SelectorFrontTest {
         List<String> local = new ArrayList<>();
         List<String> global = new ArrayList<>();
         List<String> means = new ArrayList<>();
+        int[][] globalU = new int[c.rows().length][half];
+        int r0 = 0;
         for (int[] row : c.rows()) {
             byte[] y = c.ln().apply(row);
             long sum = 0;
@@ -112,6 +115,10 @@ class SelectorFrontTest {
             int[] acc = MatVecUnit.reference(c.shape().inProj(), c.w1(), c.b1(), y);
             byte[] u = SelectorKernels.JAVA.gelu(acc, d, c.toGelu(), c.gelu(), c.geluOut());
             byte[] uLocal = java.util.Arrays.copyOf(u, half);
+            for (int j = 0; j < half; j++) {
+                globalU[r0][j] = u[half + j];
+            }
+            r0++;
             int[] z = MatVecUnit.reference(c.shape().mlp0(), c.w2(), new int[half], uLocal);
             for (int b = 0; b < half / lanes; b++) {
                 StringBuilder l = new StringBuilder();
@@ -125,7 +132,23 @@ class SelectorFrontTest {
                 global.add(g + last);
             }
         }
-        return List.of(local, global, means);
+        // The token means: per head and channel of u's global half, SelectorKernels' group mean over the tokens.
+        int tokens = c.rows().length / c.heads();
+        List<String> tokenMeans = new ArrayList<>();
+        for (int h = 0; h < c.heads(); h++) {
+            for (int b = 0; b < half / lanes; b++) {
+                StringBuilder line = new StringBuilder();
+                for (int j = 0; j < lanes; j++) {
+                    int[] column = new int[tokens];
+                    for (int t = 0; t < tokens; t++) {
+                        column[t] = globalU[(t * c.heads() + h)][b * lanes + j];
+                    }
+                    line.append(SelectorKernels.JAVA.groupMean(column, tokens, c.tokenMean())[0]).append(' ');
+                }
+                tokenMeans.add(line + (h == c.heads() - 1 && b == half / lanes - 1 ? "last" : ""));
+            }
+        }
+        return List.of(local, global, means, tokenMeans);
     }
 
     static SimInstance start(VerilatorModel model, Case c) {
@@ -146,6 +169,10 @@ class SelectorFrontTest {
         sim.pokeWide("gelu_c", new int[] {(int) cc, (int) (cc >>> 32)});
         sim.poke("gelu_out_mult", c.geluOut().multiplier());
         sim.poke("gelu_out_shift", c.geluOut().shift());
+        sim.poke("heads", c.heads());
+        sim.poke("rows", c.rows().length);
+        sim.poke("token_mean_mult", c.tokenMean().multiplier());
+        sim.poke("token_mean_shift", c.tokenMean().shift());
         int[][] lnParams = LayerNormUnit.paramBeats(c.ln().gamma(), c.ln().beta(), lanes);
         sim.push("ln_param", lnParams, new boolean[lnParams.length]);
         int[][] p1 = MatVecUnit.paramBeats(s.inProj(), c.w1(), c.b1());
@@ -168,6 +195,7 @@ class SelectorFrontTest {
         sim.expect("local_acc", c.rows().length * rowBeats);
         sim.expect("global_u", c.rows().length * rowBeats);
         sim.expect("row_mean", c.rows().length);
+        sim.expect("global_mean", s.meanBeats(c.heads()));
         return sim;
     }
 
@@ -199,6 +227,17 @@ class SelectorFrontTest {
         new Scoreboard("front " + what + ": local_acc", replay).check(want.get(0), l);
         new Scoreboard("front " + what + ": global_u", replay).check(want.get(1), g);
         new Scoreboard("front " + what + ": row_mean", replay).check(want.get(2), m);
+        Beats tm = sim.pop("global_mean");
+        List<String> t = new ArrayList<>();
+        for (int i = 0; i < tm.size(); i++) {
+            int[] w = tm.words(i);
+            StringBuilder line = new StringBuilder();
+            for (int j = 0; j < lanes; j++) {
+                line.append((byte) (w[j / 4] >>> (8 * (j % 4)))).append(' ');
+            }
+            t.add(line + (tm.last()[i] ? "last" : ""));
+        }
+        new Scoreboard("front " + what + ": global_mean", replay).check(want.get(3), t);
     }
 
     @Test
@@ -207,12 +246,14 @@ class SelectorFrontTest {
         Random rnd = new Random(seed);
         int k = 0;
         for (Shape s : List.of(DEIT, SMALL)) {
-            for (int rows : new int[] {1, 2, 9, 50}) {
-                Case c = randomCase(rnd, s, rows);
+            for (int[] th : new int[][] {{1, 1}, {2, 3}, {9, 1}, {17, 3}, {4, s.maxHeads()}}) {
+                int rows = th[0] * th[1];
+                Case c = randomCase(rnd, s, th[0], th[1]);
                 try (SimInstance sim = start(model(s), c)) {
                     sim.backpressure(seed + k++, 30 + rnd.nextInt(71), 10 + rnd.nextInt(91));
                     long cycles = sim.run(400L * rows * s.headDim() + 5000);
-                    assertNotEquals(SimInstance.BUDGET_EXHAUSTED, cycles, s + ", " + rows + " rows");
+                    assertNotEquals(SimInstance.BUDGET_EXHAUSTED, cycles, s + ", " + rows + " rows\n"
+                            + Seeds.replay("sim", "SelectorFrontTest", seed));
                     check(c, sim, s + ", " + rows + " rows", seed);
                 }
             }
@@ -224,12 +265,15 @@ class SelectorFrontTest {
         long seed = Seeds.of("selector front cycles", 71);
         Random rnd = new Random(seed);
         for (Shape s : List.of(DEIT, SMALL)) {
-            for (int rows : new int[] {1, 2, 3, 9, 40, 41}) {
-                Case c = randomCase(rnd, s, rows);
+            for (int[] th : new int[][] {{1, 1}, {2, 1}, {3, 1}, {1, 3}, {9, 3}, {40, 1}, {41, 1}, {3, s.maxHeads()},
+                    {13, s.maxHeads()}}) {
+                int rows = th[0] * th[1];
+                Case c = randomCase(rnd, s, th[0], th[1]);
                 try (SimInstance sim = start(model(s), c)) {
                     sim.backpressure(seed, 100, 100);
                     long cycles = sim.run(1_000_000);
-                    assertEquals(SelectorFront.cycles(s, rows), cycles, s + ", " + rows + " rows");
+                    assertEquals(SelectorFront.cycles(s, rows, th[1]), cycles, s + ", " + rows + " rows, " + th[1]
+                            + " heads");
                     check(c, sim, s + ", " + rows + " rows at full rate", seed);
                 }
             }
@@ -238,7 +282,7 @@ class SelectorFrontTest {
 
     @Test
     void shapesWhereInProjIsNotTheSlowestStageAreRefused() {
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new Shape(64, 16, 16, 2));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new Shape(64, 16, 16, 2, 1));
     }
 
     @Test
