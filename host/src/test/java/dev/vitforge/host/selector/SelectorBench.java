@@ -3,7 +3,9 @@ package dev.vitforge.host.selector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -20,6 +22,7 @@ import dev.vitforge.hwgen.selector.GeluUnit;
 import dev.vitforge.hwgen.selector.LayerNormUnit;
 import dev.vitforge.hwgen.selector.MatVecUnit;
 import dev.vitforge.hwgen.selector.SelectorFront;
+import dev.vitforge.sim.tb.TimedRun;
 import dev.vitforge.sim.tools.DesignFiles;
 import dev.vitforge.sim.verilator.SimInstance;
 import dev.vitforge.sim.verilator.VerilatorModel;
@@ -163,10 +166,10 @@ class SelectorBench {
 
     /**
      * The selector with its front half (LayerNorm, in_proj, GELU, mlp.0's local half) on the fused
-     * {@link SelectorFront} stream, fed by the preceding block's fc2 one row tile at a time: each tile's
-     * head rows run through the front's RTL on Verilator (measured, from an empty pipeline), queued behind
-     * the tile's last Y row (the engine model's drain times) and behind the previous tile. Only what the
-     * front still does after fc2's last drain is exposed; the rest of the selector is as measured above,
+     * {@link SelectorFront} stream, fed by the preceding block's fc2 one row tile at a time: one timed
+     * Verilator run of the front's RTL with each tile's head rows queued on the cycle the tile's last Y row
+     * leaves the engine (the engine model's drain times). Only what the front still does after fc2 ends
+     * is exposed; the rest of the selector is as measured above,
      * less the front's share (the LayerNorm, the in_proj GELU step, the global half's token means, and the
      * in_proj and mlp.0-local products).
      */
@@ -184,19 +187,8 @@ class SelectorBench {
         GemmSchedule schedule = GemmSchedule.balance(beats, engine.lanes());
         long[] drains = GemmCycleModel.tileDrains(engine, schedule, beats, m, 4 * dm);
         long fc2End = GemmCycleModel.cycles(engine, schedule, beats, m, 4 * dm);
-        long end = 0;
-        long busy = 0;
-        long worstWait = 0;
-        for (int t = 0; t < drains.length; t++) {
-            int first = Math.max(1, t * engine.rowTile()); // row 0 is CLS; block 2 has no package token yet
-            int last = Math.min(m, (t + 1) * engine.rowTile());
-            int rows = Math.max(0, last - first) * heads;
-            long c = rows == 0 ? 0 : frontCycles(rows, heads);
-            long start = Math.max(drains[t], end);
-            worstWait = Math.max(worstWait, start - drains[t]);
-            end = start + c;
-            busy += c;
-        }
+        int patches = m - 1; // row 0 is CLS; block 2 has no package token yet
+        long end = frontTimed(drains, engine.rowTile(), patches, heads);
         long exposed = Math.max(0, end - fc2End);
         long rows = (long) (m - 1) * heads;
         Map<String, Long> kernels = unit.cyclesInOrder();
@@ -213,8 +205,8 @@ class SelectorBench {
         long total = exposed + rest;
         say("  with the fused front half (%s, %d multipliers), overlapped with blocks.2.fc2 (%d cycles, %d row "
                 + "tiles):%n", FRONT.moduleName(), FRONT.multipliers(), fc2End, drains.length);
-        say("    front busy %d cycles (Verilator, tile by tile), longest wait behind the previous tile %d, exposed "
-                + "after fc2 %d%n", busy, worstWait, exposed);
+        say("    front done at cycle %d of fc2's %d (one timed Verilator run, rows queued as fc2 drains them): "
+                + "exposed %d%n", end, fc2End, exposed);
         say("    the rest as measured above, less the front's share (unit %d: LayerNorm, in_proj GELU, token means; "
                 + "engine %d: in_proj, mlp.0 local): unit %d + engine %d = %d cycles%n", frontUnit, frontEngine,
                 unit.totalCycles() - frontUnit, gemm.cycles() - frontEngine, rest);
@@ -222,10 +214,16 @@ class SelectorBench {
                 total < 0.05 * block ? "MET" : "MISSED");
     }
 
-    /** The front's cycles for {@code rows} head rows from an empty pipeline, measured (values do not change them). */
-    private long frontCycles(int rows, int heads) {
+    /**
+     * One timed run of the front's RTL on Verilator: the parameters at cycle 0, then each fc2 row
+     * tile's patch tokens (H head rows each, token-major) queued on the cycle its last Y row leaves the
+     * engine; returns the cycle after the front's last output (local accumulators, global half, row
+     * means, token means). Values do not change the timing, so the rows are zeros.
+     */
+    private long frontTimed(long[] drains, int rowTile, int patches, int heads) {
         int lanes = FRONT.lanes();
         int d = FRONT.headDim();
+        int rows = patches * heads;
         try (SimInstance sim = frontModel.newInstance()) {
             sim.reset(2);
             sim.poke("ln_out_mult", 1 << 30);
@@ -236,25 +234,35 @@ class SelectorBench {
             sim.poke("rows", rows);
             sim.poke("token_mean_mult", 1 << 30);
             sim.poke("token_mean_shift", 40);
+            List<TimedRun.Arrival> arrivals = new ArrayList<>();
             int[][] ln = LayerNormUnit.paramBeats(new int[d], new long[d], lanes);
-            sim.push("ln_param", ln, new boolean[ln.length]);
+            arrivals.add(new TimedRun.Arrival("ln_param", 0, ln, new boolean[ln.length]));
             int[][] p1 = MatVecUnit.paramBeats(FRONT.inProj(), new byte[d * d], new int[d]);
-            sim.push("in_proj_param", p1, new boolean[p1.length]);
-            sim.push("gelu_param", new long[d]);
+            arrivals.add(new TimedRun.Arrival("in_proj_param", 0, p1, new boolean[p1.length]));
+            boolean[] tableLast = new boolean[d];
+            tableLast[d - 1] = true;
+            arrivals.add(new TimedRun.Arrival("gelu_param", 0, new int[d][2], tableLast));
             int[][] p2 = MatVecUnit.paramBeats(FRONT.mlp0(), new byte[d * d / 4], new int[d / 2]);
-            sim.push("mlp0_param", p2, new boolean[p2.length]);
-            int[][] in = new int[rows * d / lanes][lanes];
-            sim.push("in", in, new boolean[in.length]);
-            sim.expect("local_acc", rows * d / 2 / lanes);
-            sim.expect("global_u", rows * d / 2 / lanes);
-            sim.expect("row_mean", rows);
-            sim.expect("global_mean", FRONT.meanBeats(heads));
-            long c = sim.run(100L * rows * d + 10_000);
-            if (c == SimInstance.BUDGET_EXHAUSTED || c != SelectorFront.cycles(FRONT, rows, heads)) {
-                throw new IllegalStateException("front: " + c + " cycles for " + rows + " rows, model "
-                        + SelectorFront.cycles(FRONT, rows, heads));
+            arrivals.add(new TimedRun.Arrival("mlp0_param", 0, p2, new boolean[p2.length]));
+            for (int t = 0; t < drains.length; t++) {
+                int first = Math.max(1, t * rowTile) - 1; // patch index of the tile's first patch row
+                int last = Math.min(patches, (t + 1) * rowTile - 1);
+                int beats = Math.max(0, last - first) * heads * d / lanes;
+                if (beats > 0) {
+                    arrivals.add(new TimedRun.Arrival("in", drains[t], new int[beats][lanes], new boolean[beats]));
+                }
             }
-            return c;
+            Map<String, Integer> expected = new LinkedHashMap<>();
+            expected.put("local_acc", rows * d / 2 / lanes);
+            expected.put("global_u", rows * d / 2 / lanes);
+            expected.put("row_mean", rows);
+            expected.put("global_mean", FRONT.meanBeats(heads));
+            Map<String, long[]> times = TimedRun.run(sim, arrivals, expected, drains[drains.length - 1] + 100_000);
+            long end = 0;
+            for (long[] t : times.values()) {
+                end = Math.max(end, t[t.length - 1] + 1);
+            }
+            return end;
         }
     }
 

@@ -163,6 +163,13 @@ public final class SimInstance implements AutoCloseable {
         return NativeBridge.run(h(), model.portIndex(donePort), budget);
     }
 
+    /** Beats captured on an output stream and not yet popped. */
+    public long available(String stream) {
+        StreamSpec s = model.stream(stream);
+        if (s.input()) throw new IllegalArgumentException("stream " + stream + " of " + model.top() + " is an input");
+        return NativeBridge.available(h(), model.streamIndex(s));
+    }
+
     /** Takes all beats captured so far on an output stream. */
     public Beats pop(String stream) {
         StreamSpec s = model.stream(stream);
