@@ -1,6 +1,5 @@
 package dev.vitforge.hwgen.selector;
 
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -145,24 +144,24 @@ public final class SelectorFront {
         StreamPort rowMean = StreamPort.output(m, "row_mean", 8, true);
 
         // LayerNorm: rows of d from `in`.
-        Map<String, Expr> lnIn = common(clk, rstN);
+        Map<String, Expr> lnIn = Wiring.common(clk, rstN);
         lnIn.put("width", constant(d, ln.port("width").orElseThrow().width()));
         lnIn.put("eps", m.input("ln_eps", 64).ref());
         lnIn.put("out_mult", m.input("ln_out_mult", Arith.MULT_WIDTH).ref());
         lnIn.put("out_shift", m.input("ln_out_shift", Arith.SHIFT_WIDTH).ref());
         lnIn.put("mean_mult", m.input("ln_mean_mult", Arith.MULT_WIDTH).ref());
         lnIn.put("mean_shift", m.input("ln_mean_shift", Arith.SHIFT_WIDTH).ref());
-        passParam(m, "ln_param", ln, lnIn);
+        Wiring.passParam(m, "ln_param", ln, lnIn);
         lnIn.put("in_tvalid", in.valid().ref());
         lnIn.put("in_tdata", in.data().ref());
         Map<String, Signal> lnOut = new LinkedHashMap<>();
         lnOut.put("in_tready", in.ready());
-        Signal lnValid = wire(m, "ln_out_valid", 1, lnOut, "out_tvalid");
-        Signal lnData = wire(m, "ln_out_data", 8 * lanes + 8, lnOut, "out_tdata");
-        Signal lnLast = wire(m, "ln_out_last", 1, lnOut, "out_tlast");
+        Signal lnValid = Wiring.wire(m, "ln_out_valid", 1, lnOut, "out_tvalid");
+        Signal lnData = Wiring.wire(m, "ln_out_data", 8 * lanes + 8, lnOut, "out_tdata");
+        Signal lnLast = Wiring.wire(m, "ln_out_last", 1, lnOut, "out_tlast");
         Signal lnReady = m.wire("ln_out_ready", 1);
         lnIn.put("out_tready", lnReady.ref());
-        readyOut(m, lnOut, "ln_param");
+        Wiring.readyOut(m, lnOut, "ln_param");
 
         // Fork: every beat to in_proj, a row's last beat also to row_mean; a beat moves when both can take it.
         Signal projReady = m.wire("in_proj_in_ready", 1);
@@ -173,38 +172,38 @@ public final class SelectorFront {
         m.assign(rowMean.last(), constant(1, 1));
 
         // in_proj.
-        Map<String, Expr> projIn = common(clk, rstN);
-        passParam(m, "in_proj_param", inProj, projIn);
+        Map<String, Expr> projIn = Wiring.common(clk, rstN);
+        Wiring.passParam(m, "in_proj_param", inProj, projIn);
         projIn.put("in_tvalid", and(lnValid.ref(), meanFree));
         projIn.put("in_tdata", slice(lnData.ref(), 8 * lanes - 1, 0));
         Map<String, Signal> projOut = new LinkedHashMap<>();
         projOut.put("in_tready", projReady);
-        Signal accValid = wire(m, "in_proj_out_valid", 1, projOut, "out_tvalid");
-        Signal accData = wire(m, "in_proj_out_data", 32 * lanes, projOut, "out_tdata");
-        Signal accLast = wire(m, "in_proj_out_last", 1, projOut, "out_tlast");
+        Signal accValid = Wiring.wire(m, "in_proj_out_valid", 1, projOut, "out_tvalid");
+        Signal accData = Wiring.wire(m, "in_proj_out_data", 32 * lanes, projOut, "out_tdata");
+        Signal accLast = Wiring.wire(m, "in_proj_out_last", 1, projOut, "out_tlast");
         Signal geluInReady = m.wire("gelu_in_ready", 1);
         projIn.put("out_tready", geluInReady.ref());
-        readyOut(m, projOut, "in_proj_param");
+        Wiring.readyOut(m, projOut, "in_proj_param");
 
         // GELU over the in_proj row (channels = d).
-        Map<String, Expr> geluIn = common(clk, rstN);
+        Map<String, Expr> geluIn = Wiring.common(clk, rstN);
         geluIn.put("channels", constant(d, gelu.port("channels").orElseThrow().width()));
         geluIn.put("gelu_b", m.inputSigned("gelu_b", 64).ref());
         geluIn.put("gelu_c", m.inputSigned("gelu_c", 64).ref());
         geluIn.put("out_mult", m.input("gelu_out_mult", Arith.MULT_WIDTH).ref());
         geluIn.put("out_shift", m.input("gelu_out_shift", Arith.SHIFT_WIDTH).ref());
-        passParam(m, "gelu_param", gelu, geluIn);
+        Wiring.passParam(m, "gelu_param", gelu, geluIn);
         geluIn.put("in_tvalid", accValid.ref());
         geluIn.put("in_tdata", accData.ref());
         geluIn.put("in_tlast", accLast.ref());
         Map<String, Signal> geluOut = new LinkedHashMap<>();
         geluOut.put("in_tready", geluInReady);
-        Signal uValid = wire(m, "u_valid", 1, geluOut, "out_tvalid");
-        Signal uData = wire(m, "u_data", 8 * lanes, geluOut, "out_tdata");
-        Signal uLast = wire(m, "u_last", 1, geluOut, "out_tlast");
+        Signal uValid = Wiring.wire(m, "u_valid", 1, geluOut, "out_tvalid");
+        Signal uData = Wiring.wire(m, "u_data", 8 * lanes, geluOut, "out_tdata");
+        Signal uLast = Wiring.wire(m, "u_last", 1, geluOut, "out_tlast");
         Signal uReady = m.wire("u_ready", 1);
         geluIn.put("out_tready", uReady.ref());
-        readyOut(m, geluOut, "gelu_param");
+        Wiring.readyOut(m, geluOut, "gelu_param");
 
         Expr meansBusy = tokenMeans(m, s, globalU, uData.ref(), uLast.ref());
 
@@ -225,8 +224,8 @@ public final class SelectorFront {
         m.assign(globalU.last(), uLast.ref());
 
         // mlp.0's local half.
-        Map<String, Expr> mlpIn = common(clk, rstN);
-        passParam(m, "mlp0_param", mlp0, mlpIn);
+        Map<String, Expr> mlpIn = Wiring.common(clk, rstN);
+        Wiring.passParam(m, "mlp0_param", mlp0, mlpIn);
         mlpIn.put("in_tvalid", and(uValid.ref(), local));
         mlpIn.put("in_tdata", uData.ref());
         mlpIn.put("out_tready", localAcc.ready().ref());
@@ -235,7 +234,7 @@ public final class SelectorFront {
         mlpOut.put("out_tvalid", localAcc.valid());
         mlpOut.put("out_tdata", localAcc.data());
         mlpOut.put("out_tlast", localAcc.last());
-        readyOut(m, mlpOut, "mlp0_param");
+        Wiring.readyOut(m, mlpOut, "mlp0_param");
 
         m.instance("layernorm", ln, lnIn, lnOut);
         m.instance("in_proj", inProj, projIn, projOut);
@@ -323,32 +322,5 @@ public final class SelectorFront {
         m.assign(means.data(), meanData.ref());
         m.assign(means.last(), meanLast.ref());
         return emitting.ref();
-    }
-
-    private static Map<String, Expr> common(Expr clk, Expr rstN) {
-        Map<String, Expr> in = new HashMap<>();
-        in.put("clk", clk);
-        in.put("rst_n", rstN);
-        return in;
-    }
-
-    /** The kernel's {@code param} stream inputs from a top-level stream of the same shape named {@code top}. */
-    private static void passParam(ModuleBuilder m, String top, Module kernel, Map<String, Expr> inputs) {
-        inputs.put("param_tvalid", m.input(top + "_tvalid", 1).ref());
-        inputs.put("param_tdata", m.input(top + "_tdata", kernel.port("param_tdata").orElseThrow().width()).ref());
-        if (kernel.port("param_tlast").isPresent()) {
-            inputs.put("param_tlast", m.input(top + "_tlast", 1).ref());
-        }
-    }
-
-    /** The kernel's {@code param_tready} drives the top-level stream's ready. */
-    private static void readyOut(ModuleBuilder m, Map<String, Signal> outputs, String top) {
-        outputs.put("param_tready", m.output(top + "_tready", 1));
-    }
-
-    private static Signal wire(ModuleBuilder m, String name, int width, Map<String, Signal> outputs, String port) {
-        Signal w = m.wire(name, width);
-        outputs.put(port, w);
-        return w;
     }
 }
