@@ -26,8 +26,8 @@ import static dev.vitforge.hwgen.ir.Ops.*;
  * <p>Output-stationary, k-serial: every cycle one chunk of c inputs meets the c weights of every
  * output (N x c multipliers), and N accumulators take the sums. A row of K inputs takes K / c
  * cycles. Its N results move to an output register that drains ceil(N / L) beats while the next
- * row accumulates; shapes whose drain would be slower than a row are refused, so rows follow each
- * other without a gap.
+ * row accumulates; when the drain is the longer (the head gate's N = H outputs from hg inputs), the
+ * next row's last chunk waits for it and the rows leave back to back at one per ceil(N / L) cycles.
  *
  * <p>Ports: stream {@code param} (8 N c bits): K / c weight beats, beat q holding W[o][q c + j] at
  * bits [8(o c + j) + 7 : 8(o c + j)], then {@link #biasBeats} beats holding bias o at bits
@@ -53,10 +53,7 @@ public final class MatVecUnit {
                 throw new IllegalArgumentException("matvec: K = " + inputs + ", N = " + outputs + ", L = " + lanes
                         + ", c = " + chunk + " (L must divide K and c divide L)");
             }
-            if ((outputs + lanes - 1) / lanes > inputs / chunk) {
-                throw new IllegalArgumentException("matvec: " + outputs + " outputs over " + lanes + " lanes drain "
-                        + "slower than a row of " + inputs + " inputs at " + chunk + " per cycle computes");
-            }
+
         }
 
         /** Multipliers: N x c. */
@@ -144,15 +141,16 @@ public final class MatVecUnit {
 
     /**
      * Cycles from the first {@code param} handshake to the last output handshake with every stream at
-     * full rate: the parameters, the first input beat's register, a chunk per cycle, then the last
-     * row's {@link #LATENCY} and its output beats: {@code P + 1 + rows K / c - 1 + LATENCY + ceil(N / L)}.
+     * full rate: the parameters (P beats), the first input beat's register, the first row's K / c chunks
+     * and {@link #LATENCY}, its output beats, then a row per {@link Shape#cyclesPerRow}:
+     * {@code P + LATENCY + K / c + ceil(N / L) + (rows - 1) max(K / c, ceil(N / L))}.
      */
     public static long cycles(Shape s, int rows) {
         long params = s.chunks() + biasBeats(s);
         if (rows == 0) {
             return params;
         }
-        return params + (long) rows * s.chunks() + LATENCY + s.outBeats();
+        return params + LATENCY + s.chunks() + s.outBeats() + (long) (rows - 1) * s.cyclesPerRow();
     }
 
     public static Module generate(String name, Shape s) {

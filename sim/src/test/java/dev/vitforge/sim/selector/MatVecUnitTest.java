@@ -31,7 +31,7 @@ import dev.vitforge.sim.verilator.VerilatorModel;
  * The weight-resident dense layer on Verilator against {@link MatVecUnit#reference} (bias + W x,
  * wrapping like {@code QuantLinear.run}): the selector's four shapes at d = 64 (in_proj, mlp.0's
  * local half, mlp.1, mlp.2) and small odd ones (one lane, one input per cycle, N not a multiple of L,
- * a single chunk per row); weights and inputs at -128 and 127, biases at the int32 extremes so the
+ * a single chunk per row, output-bound rows); weights and inputs at -128 and 127, biases at the int32 extremes so the
  * sum wraps; one row and many; random backpressure and the exact cycle model at full rate.
  */
 class MatVecUnitTest {
@@ -41,6 +41,8 @@ class MatVecUnitTest {
             new Shape(32, 16, 16, 4), // mlp.1
             new Shape(16, 2, 16, 4), // mlp.2
             new Shape(16, 16, 16, 16), // one chunk per row, drain as long as the row
+            new Shape(16, 64, 16, 16), // drain four times the row: output-bound
+            new Shape(1, 3, 1, 1), // the head gate's second layer at H = 3: one input, three outputs
             new Shape(8, 5, 4, 2),
             new Shape(3, 3, 1, 1),
             new Shape(12, 7, 4, 1));
@@ -99,8 +101,7 @@ class MatVecUnitTest {
     }
 
     @Test
-    void shapesWhoseDrainIsSlowerThanARowAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new Shape(16, 64, 16, 16)); // 4 beats, 1 chunk
+    void inconsistentShapesAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new Shape(64, 64, 16, 3)); // c does not divide L
         assertThrows(IllegalArgumentException.class, () -> new Shape(24, 8, 16, 4)); // L does not divide K
     }
