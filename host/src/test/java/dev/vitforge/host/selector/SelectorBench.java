@@ -54,7 +54,7 @@ class SelectorBench {
         report.append(line);
     }
 
-    private record Model(String name, int dim, int heads) {}
+    record Model(String name, int dim, int heads) {}
 
     /** A random selector of H heads of d (weights ~ N(0, 1/fan_in), LN gamma ~ 1). */
     static Function<String, Float32Tensor> randomSelector(int d, int heads, long seed) {

@@ -50,7 +50,24 @@ public final class GemmCycleModel {
         return drains;
     }
 
+    /**
+     * The run's cycles when row tile t's X rows exist only from cycle {@code xReady[t]} on (a producer
+     * still making them, as the selector makes the next block's tokens): a tile's load starts no
+     * earlier. With every entry 0 this is {@link #cycles}.
+     */
+    public static long cycles(GemmConfig c, GemmSchedule schedule, int[] beatsPerColumn, int m, int k, long[] xReady) {
+        if (xReady.length != c.tiles(m)) {
+            throw new IllegalArgumentException(xReady.length + " ready times for " + c.tiles(m) + " row tiles");
+        }
+        return run(c, schedule, beatsPerColumn, m, k, null, xReady);
+    }
+
     private static long run(GemmConfig c, GemmSchedule schedule, int[] beatsPerColumn, int m, int k, long[] drains) {
+        return run(c, schedule, beatsPerColumn, m, k, drains, null);
+    }
+
+    private static long run(GemmConfig c, GemmSchedule schedule, int[] beatsPerColumn, int m, int k, long[] drains,
+                            long[] xReady) {
         int tiles = c.tiles(m);
         int lanes = schedule.lanes();
         long[] barrier = new long[tiles];
@@ -63,6 +80,9 @@ public final class GemmCycleModel {
             long loadStart = loadEnd + 1;
             if (t >= 2) {
                 loadStart = Math.max(loadStart, barrier[t - 2] + 1);
+            }
+            if (xReady != null) {
+                loadStart = Math.max(loadStart, xReady[t]);
             }
             loadEnd = loadStart + c.xBeats(k) - 1;
             long full = loadEnd + 1;
