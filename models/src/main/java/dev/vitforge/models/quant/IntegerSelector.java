@@ -133,6 +133,31 @@ public final class IntegerSelector {
     private final QuantLinear gate1;
     private final Requant[] gate1ToExp;
 
+    /**
+     * Every quantised constant of this selector, as hardware that computes {@link #decide} in another
+     * order loads them (the fused selector unit): the LayerNorm and the channel-mean factor; in_proj and
+     * its per-channel requant to the first GELU; mlp.0's local half (with mlp.0's bias) and global half
+     * (without); the GELUs with their input tables and output requants; mlp.1, mlp.2, the head gate's two
+     * layers, and the requants onto the exp input scale.
+     */
+    public record Constants(int heads, int headDim, IntLayerNorm ln, Requant chanMean, QuantLinear inProj,
+                            Requant[] inProjOut, IntOps.Gelu gelu0, Requant gelu0Out, QuantLinear mlp0Local,
+                            QuantLinear mlp0Global, Requant[] mlp0Out, IntOps.Gelu gelu1, Requant gelu1Out,
+                            QuantLinear mlp1, Requant[] mlp1Out, IntOps.Gelu gelu2, Requant gelu2Out, QuantLinear mlp2,
+                            Requant zToExp, QuantLinear gate0, Requant[] gate0Out, IntOps.Gelu gelu3, Requant gelu3Out,
+                            QuantLinear gate1, Requant[] gate1ToExp) {
+        /** The run-time reciprocal of n the global half's token means are taken with. */
+        public Requant tokenMean(int n) {
+            return reciprocal(n);
+        }
+    }
+
+    public Constants constants() {
+        return new Constants(heads, d, ln, chanMean, inProj, inProjOut, gelu0, gelu0Out, mlp0Local, mlp0Global, mlp0Out,
+                gelu1, gelu1Out, mlp1, mlp1Out, gelu2, gelu2Out, mlp2, zToExp, gate0, gate0Out, gelu3, gelu3Out, gate1,
+                gate1ToExp);
+    }
+
     private IntegerSelector(String name, int heads, int dim, double inScale, Params w, ActivationRanges cal) {
         this.name = name;
         this.heads = heads;

@@ -1,0 +1,71 @@
+package dev.vitforge.host.selector;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import dev.vitforge.models.quant.IntegerSelector;
+import dev.vitforge.models.quant.LinearExecutor;
+import dev.vitforge.models.tensor.Float32Tensor;
+import dev.vitforge.sim.tb.Seeds;
+
+/**
+ * The fused selector's RTL chain (front, head gate, mlp.0's global half, tail, decision, pack) on
+ * Verilator against {@link IntegerSelector#step} on quantised random selectors, bit for bit: the
+ * decisions, margins, p, every head's z_keep - z_drop, the kept rows and the package token with its
+ * weight; one token and many, a first step (no package token yet) and a later one (a package token
+ * of some weight coming in), at head widths 64 (DeiT), 48, 16 and 8.
+ */
+class FusedSelectorUnitTest {
+    @ParameterizedTest(name = "D = {0}, H = {1}, {2} tokens")
+    @CsvSource({"192, 3, 2", "192, 3, 50", "192, 3, 197", "96, 2, 9", "48, 3, 2", "48, 6, 50"})
+    void computesTheIntegerSelectorBitForBit(int dim, int heads, int tokens) {
+        long seed = Seeds.of("fused selector", 31L * dim + 7L * heads + tokens);
+        String replay = Seeds.replay("host", "FusedSelectorUnitTest", seed);
+        Random rnd = new Random(seed);
+        int d = dim / heads;
+        Function<String, Float32Tensor> w = SelectorBench.randomSelector(d, heads, seed);
+        Float32Tensor x = SelectorBench.tokens(tokens, dim, seed + 1);
+        IntegerSelector q = IntegerSelector.quantize(w, heads, dim, List.of(x));
+        int n = tokens - 1;
+        int[][] patches = new int[n][dim];
+        for (int t = 0; t < n; t++) {
+            for (int c = 0; c < dim; c++) {
+                patches[t][c] = (int) Math.round(x.data()[(t + 1) * dim + c] / q.inScale());
+            }
+        }
+        FusedSelectorUnit unit = new FusedSelectorUnit(dim, heads, n);
+        for (int step = 0; step < 2; step++) {
+            int[] pkg = new int[dim];
+            long pkgWeight = 0;
+            if (step == 1) { // a later selector: a package token of some weight comes in
+                for (int c = 0; c < dim; c++) {
+                    pkg[c] = rnd.nextInt(1 << 20) - (1 << 19);
+                }
+                pkgWeight = 1 + rnd.nextInt(40 << 15);
+            }
+            IntegerSelector.Step want = q.step(patches, pkg, pkgWeight, LinearExecutor.JAVA);
+            IntegerSelector.Step got = unit.step(q.constants(), patches, pkg, pkgWeight);
+            String what = "D " + dim + ", H " + heads + ", n " + n + ", step " + step + "\n" + replay;
+            assertArrayEquals(want.decision().keep(), got.decision().keep(), "keep, " + what);
+            assertArrayEquals(want.decision().margins(), got.decision().margins(), "margins, " + what);
+            assertArrayEquals(want.decision().p(), got.decision().p(), "p, " + what);
+            for (int t = 0; t < n; t++) {
+                assertArrayEquals(want.decision().diffs()[t], got.decision().diffs()[t], "diffs of token " + t + ", "
+                        + what);
+            }
+            assertEquals(want.kept().length, got.kept().length, "kept rows, " + what);
+            for (int r = 0; r < want.kept().length; r++) {
+                assertArrayEquals(want.kept()[r], got.kept()[r], "kept row " + r + ", " + what);
+            }
+            assertArrayEquals(want.pkg(), got.pkg(), "package token, " + what);
+            assertEquals(want.pkgWeight(), got.pkgWeight(), "package weight, " + what);
+        }
+    }
+}
