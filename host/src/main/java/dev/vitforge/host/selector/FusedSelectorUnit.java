@@ -26,13 +26,19 @@ import dev.vitforge.sim.verilator.VerilatorModel;
  * bench do.
  */
 public final class FusedSelectorUnit {
-    /** The stages' shapes for head width d and H heads, L elements per beat in front, L / 4 or 2 in the tail. */
+    /**
+     * The stages' shapes for D and H: in_proj and mlp.0 at 4 inputs a cycle (d x 4 and d/2 x 4
+     * multipliers), which sets the front's pace at d / 4 cycles a head row, so its LayerNorm and GELU
+     * need only 4 elements a beat too (the stream then fills in_proj's row exactly: 2 x d/8 GELU beats);
+     * the tail at 4 (2 when d / 4 is not a multiple of 4); the pack at 16 int32 a beat (64 bytes, what a
+     * memory port gives) or fewer when D is not a multiple of 16.
+     */
     public record Shapes(SelectorFront.Shape front, SelectorBack.Shape back, MatVecUnit.Shape global, int heads,
                          int dim, int packLanes) {
         public static Shapes of(int dim, int heads) {
             int d = dim / heads;
-            int lanes = Math.min(16, Integer.lowestOneBit(d / 2));
-            int c = Math.min(4, lanes);
+            int lanes = Math.min(4, Integer.lowestOneBit(d / 2));
+            int c = lanes;
             int backLanes = Math.min(4, Integer.lowestOneBit(d / 4));
             return new Shapes(new SelectorFront.Shape(d, lanes, c, c, heads),
                     new SelectorBack.Shape(d, backLanes, backLanes, backLanes, heads),

@@ -50,10 +50,7 @@ import dev.vitforge.sim.verilator.VerilatorModel;
  */
 @EnabledIfSystemProperty(named = "vitforge.bench", matches = "true")
 class FusedSelectorBench {
-    static final SelectorFront.Shape FRONT = new SelectorFront.Shape(64, 16, 4, 4, 12);
-    static final SelectorBack.Shape BACK = new SelectorBack.Shape(64, 4, 4, 4, 12);
-    static final MatVecUnit.Shape GLOBAL = new MatVecUnit.Shape(32, 32, 16, 4);
-    static final int PACK_LANES = 16;
+    private FusedSelectorUnit.Shapes shapes;
 
     private final StringBuilder report = new StringBuilder();
     private final Map<String, VerilatorModel> models = new LinkedHashMap<>();
@@ -74,8 +71,6 @@ class FusedSelectorBench {
         say("Fused token selector at DeiT dimensions: 197 tokens, selector before block 3 keeping 0.7, blocks at "
                 + "50%%, B = 16, %s at %d MHz; cycle 0 = the preceding fc2's first cycle%n", board.name(),
                 board.clockMhz());
-        say("front %s (%d multipliers), gate, mlp.0 global %s, back %s (%d multipliers), decision, pack at %d lanes%n",
-                FRONT.moduleName(), FRONT.multipliers(), GLOBAL, BACK.moduleName(), BACK.multipliers(), PACK_LANES);
         for (SelectorBench.Model model : List.of(new SelectorBench.Model("DeiT-T", 192, 3),
                 new SelectorBench.Model("DeiT-S", 384, 6), new SelectorBench.Model("DeiT-B", 768, 12))) {
             run(board, model);
@@ -89,6 +84,7 @@ class FusedSelectorBench {
         int dm = model.dim();
         int heads = model.heads();
         int d = dm / heads;
+        shapes = FusedSelectorUnit.Shapes.of(dm, heads);
         Architecture a = new Architecture("deit", dm, 12, heads, 4.0, 16, 224, 3, 1000);
         Function<String, BlockMask> masks = name -> {
             int[] nk = name.endsWith("qkv") ? new int[] {3 * dm, dm} : name.endsWith("fc1") ? new int[] {4 * dm, dm}
@@ -132,7 +128,7 @@ class FusedSelectorBench {
 
         // The following block's qkv: rows CLS, the kept rows in order, the package token.
         int mNext = kept + 2;
-        int b = dm / PACK_LANES;
+        int b = dm / shapes.packLanes();
         long[] rowReady = new long[mNext];
         for (int i = 0; i < kept; i++) {
             rowReady[1 + i] = pack.get("kept")[(i + 1) * b - 1] + 1;
@@ -153,6 +149,9 @@ class FusedSelectorBench {
 
         say("%n%s (D = %d, H = %d, d = %d; engine %d lane(s) x %d x %d; following block %d cycles (plan)):%n",
                 model.name(), dm, heads, d, engine.lanes(), engine.rowTile(), engine.blockSize(), block);
+        say("  %s (%d multipliers), %s, mlp.0 global %s, %s (%d multipliers), decision, pack at %d lanes%n",
+                shapes.front().moduleName(), shapes.front().multipliers(), SelectorGate.moduleName(heads),
+                shapes.global(), shapes.back().moduleName(), shapes.back().multipliers(), shapes.packLanes());
         say("  fc2 of blocks.2 ends at %d; relative to that, the last output of: front %+d, head gate %+d, "
                 + "mlp.0 global %+d, tail %+d, decision %+d, pack %+d%n", fc2End, last(front) - fc2End,
                 g1[g1.length - 1] + 1 - fc2End, global[global.length - 1] + 1 - fc2End, diff[diff.length - 1] + 1
@@ -187,18 +186,19 @@ class FusedSelectorBench {
 
     /** The front, each fc2 row tile's patch rows (H head rows a token) queued on the cycle the tile drains. */
     private Map<String, long[]> front(long[] drains, int rowTile, int patches, int heads) {
-        int lanes = FRONT.lanes();
-        int d = FRONT.headDim();
+        SelectorFront.Shape front = shapes.front();
+        int lanes = front.lanes();
+        int d = front.headDim();
         int rows = patches * heads;
-        try (SimInstance sim = model(SelectorFront.design(FRONT)).newInstance()) {
+        try (SimInstance sim = model(SelectorFront.design(front)).newInstance()) {
             sim.reset(2);
             sim.poke("heads", heads);
             sim.poke("rows", rows);
             List<TimedRun.Arrival> in = new ArrayList<>();
             in.add(params("ln_param", LayerNormUnit.paramBeats(new int[d], new long[d], lanes)));
-            in.add(params("in_proj_param", MatVecUnit.paramBeats(FRONT.inProj(), new byte[d * d], new int[d])));
+            in.add(params("in_proj_param", MatVecUnit.paramBeats(front.inProj(), new byte[d * d], new int[d])));
             in.add(table("gelu_param", d));
-            in.add(params("mlp0_param", MatVecUnit.paramBeats(FRONT.mlp0(), new byte[d * d / 4], new int[d / 2])));
+            in.add(params("mlp0_param", MatVecUnit.paramBeats(front.mlp0(), new byte[d * d / 4], new int[d / 2])));
             for (int t = 0; t < drains.length; t++) {
                 int first = Math.max(1, t * rowTile) - 1; // row 0 is CLS; block 2 has no package token yet
                 int last = Math.min(patches, (t + 1) * rowTile - 1);
@@ -210,7 +210,7 @@ class FusedSelectorBench {
             out.put("local_acc", rows * d / 2 / lanes);
             out.put("global_u", rows * d / 2 / lanes);
             out.put("row_mean", rows);
-            out.put("global_mean", FRONT.meanBeats(heads));
+            out.put("global_mean", front.meanBeats(heads));
             return TimedRun.run(sim, in, out, drains[drains.length - 1] + 100_000);
         }
     }
@@ -236,12 +236,14 @@ class FusedSelectorBench {
 
     /** mlp.0's global half on the H token-mean rows as the front emits them. */
     private long[] globalHalf(long[] means) {
-        try (SimInstance sim = model(MatVecUnit.design(GLOBAL)).newInstance()) {
+        MatVecUnit.Shape global = shapes.global();
+        int half = global.inputs();
+        try (SimInstance sim = model(MatVecUnit.design(global)).newInstance()) {
             sim.reset(2);
             List<TimedRun.Arrival> in = new ArrayList<>();
-            in.add(params("param", MatVecUnit.paramBeats(GLOBAL, new byte[32 * 32], new int[32])));
+            in.add(params("param", MatVecUnit.paramBeats(global, new byte[half * half], new int[half])));
             for (long t : means) {
-                in.add(at("in", t + 1, 1, GLOBAL.lanes() / 4));
+                in.add(at("in", t + 1, 1, (8 * global.lanes() + 31) / 32));
             }
             return TimedRun.run(sim, in, Map.of("out", means.length), means[means.length - 1] + 10_000).get("out");
         }
@@ -249,20 +251,22 @@ class FusedSelectorBench {
 
     /** The tail: the head-bias table from mlp.0's global half, the rows from the front's local accumulators. */
     private long[] back(int heads, int rows, long[] localAcc, long[] global) {
-        int split = FRONT.lanes() / BACK.lanes(); // a front beat of 16 int32 is 4 tail beats of 4
-        try (SimInstance sim = model(SelectorBack.design(BACK)).newInstance()) {
+        SelectorBack.Shape back = shapes.back();
+        int d = back.headDim();
+        int split = shapes.front().lanes() / back.lanes(); // a front beat of L int32 is L / L' tail beats
+        try (SimInstance sim = model(SelectorBack.design(back)).newInstance()) {
             sim.reset(2);
             sim.poke("heads", heads);
             List<TimedRun.Arrival> in = new ArrayList<>();
-            in.add(table("gelu1_param", BACK.headDim() / 2));
-            in.add(table("gelu2_param", BACK.headDim() / 4));
-            in.add(params("mlp1_param", MatVecUnit.paramBeats(BACK.mlp1(), new byte[32 * 16], new int[16])));
-            in.add(params("mlp2_param", MatVecUnit.paramBeats(BACK.mlp2(), new byte[2 * 16], new int[2])));
+            in.add(table("gelu1_param", d / 2));
+            in.add(table("gelu2_param", d / 4));
+            in.add(params("mlp1_param", MatVecUnit.paramBeats(back.mlp1(), new byte[d / 2 * d / 4], new int[d / 4])));
+            in.add(params("mlp2_param", MatVecUnit.paramBeats(back.mlp2(), new byte[2 * d / 4], new int[2])));
             for (long t : global) {
-                in.add(at("head_bias", t + 1, split, BACK.lanes()));
+                in.add(at("head_bias", t + 1, split, back.lanes()));
             }
             for (long t : localAcc) {
-                in.add(at("local_acc", t + 1, split, BACK.lanes()));
+                in.add(at("local_acc", t + 1, split, back.lanes()));
             }
             return TimedRun.run(sim, in, Map.of("diff", rows), localAcc[localAcc.length - 1] + 100_000).get("diff");
         }
@@ -286,7 +290,7 @@ class FusedSelectorBench {
 
     /** The pack: the package token at once, each token's row (from memory) once its decision exists. */
     private Map<String, long[]> pack(int dm, int tokens, boolean[] keep, long[] decisions) {
-        int lanes = PACK_LANES;
+        int lanes = shapes.packLanes();
         int b = dm / lanes;
         try (SimInstance sim = model(PackUnit.design(dm, SelectorUnit.tokenCapacity(tokens), lanes)).newInstance()) {
             sim.reset(2);
