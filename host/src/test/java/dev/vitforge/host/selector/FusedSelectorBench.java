@@ -75,6 +75,9 @@ class FusedSelectorBench {
                 new SelectorBench.Model("DeiT-S", 384, 6), new SelectorBench.Model("DeiT-B", 768, 12))) {
             run(board, model);
         }
+        if (!Boolean.getBoolean("vitforge.bench.noArea")) {
+            area(FusedSelectorUnit.Shapes.of(768, 12));
+        }
         Path out = Path.of("target", "bench", "fused-selector.txt");
         Files.createDirectories(out.getParent());
         Files.writeString(out, report.toString());
@@ -160,6 +163,26 @@ class FusedSelectorBench {
                 + "%d cycles instead of %d%n", mNext, kept, xReady.length, xReady[0], waited, free);
         say("  selector cost = qkv's delay %d cycles = %.1f%% of the block (target < 5%%: %s)%n", exposed,
                 100.0 * exposed / block, exposed < 0.05 * block ? "MET" : "MISSED");
+    }
+
+    /** Yosys synth_xilinx cell counts of every fused stage at DeiT-B's sizes (12 heads, the largest gate). */
+    private void area(FusedSelectorUnit.Shapes s) {
+        say("%nArea, yosys synth_xilinx, the fused selector for D = %d, H = %d:%n", s.dim(), s.heads());
+        List<dev.vitforge.hwgen.ir.Design> designs = List.of(SelectorFront.design(s.front()),
+                SelectorGate.design(s.heads()), MatVecUnit.design(s.global()), SelectorBack.design(s.back()),
+                DecisionUnit.design(s.heads()), PackUnit.design(s.dim(), 256, s.packLanes()));
+        int[] total = new int[4];
+        for (dev.vitforge.hwgen.ir.Design d : designs) {
+            long t0 = System.nanoTime();
+            var r = dev.vitforge.sim.tools.Synthesis.xilinx(d, Path.of("target", "bench", "synth", d.top().name()));
+            int[] c = {r.count("DSP48"), r.count("LUT"), r.count("FD"), r.count("RAMB")};
+            for (int i = 0; i < 4; i++) {
+                total[i] += c[i];
+            }
+            say("  %-36s DSP48 %5d  LUT %7d  FF %7d  BRAM %3d  (%.0f s)%n", d.top().name(), c[0], c[1], c[2], c[3],
+                    (System.nanoTime() - t0) / 1e9);
+        }
+        say("  %-36s DSP48 %5d  LUT %7d  FF %7d  BRAM %3d%n", "total", total[0], total[1], total[2], total[3]);
     }
 
     private static long last(Map<String, long[]> times) {

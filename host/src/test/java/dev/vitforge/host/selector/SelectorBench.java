@@ -3,9 +3,7 @@ package dev.vitforge.host.selector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -15,17 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import dev.vitforge.host.gemm.GemmExecutor;
-import dev.vitforge.hwgen.gemm.GemmConfig;
-import dev.vitforge.hwgen.gemm.GemmCycleModel;
-import dev.vitforge.hwgen.gemm.GemmSchedule;
-import dev.vitforge.hwgen.selector.GeluUnit;
-import dev.vitforge.hwgen.selector.LayerNormUnit;
-import dev.vitforge.hwgen.selector.MatVecUnit;
-import dev.vitforge.hwgen.selector.SelectorFront;
-import dev.vitforge.sim.tb.TimedRun;
-import dev.vitforge.sim.tools.DesignFiles;
-import dev.vitforge.sim.verilator.SimInstance;
-import dev.vitforge.sim.verilator.VerilatorModel;
 import dev.vitforge.hwgen.plan.Board;
 import dev.vitforge.hwgen.plan.ModelPlan;
 import dev.vitforge.models.card.Architecture;
@@ -149,7 +136,6 @@ class SelectorBench {
                     : "MISSED", 100.0 * unit.totalCycles() / block, 100.0 * gemm.cycles() / block);
             say("  kept %d of 196; RTL = reference bit for bit: %s (unit built in %.1f s, simulated in %.1f s)%n",
                     o.keptCount(), same, built, ran);
-            frontOverlapped(model, plan, dm, gemm, unit, block);
         }
         fidelity();
         if (!Boolean.getBoolean("vitforge.bench.noArea")) {
@@ -158,112 +144,6 @@ class SelectorBench {
         Path out = Path.of("target", "bench", "selector.txt");
         Files.createDirectories(out.getParent());
         Files.writeString(out, report.toString());
-    }
-
-    /** The front half's build: d = 64, 16 lanes, in_proj at 4 inputs a cycle (256 multipliers), mlp.0 at 4 (128). */
-    static final SelectorFront.Shape FRONT = new SelectorFront.Shape(64, 16, 4, 4, 12);
-    private VerilatorModel frontModel;
-
-    /**
-     * The selector with its front half (LayerNorm, in_proj, GELU, mlp.0's local half) on the fused
-     * {@link SelectorFront} stream, fed by the preceding block's fc2 one row tile at a time: one timed
-     * Verilator run of the front's RTL with each tile's head rows queued on the cycle the tile's last Y row
-     * leaves the engine (the engine model's drain times). Only what the front still does after fc2 ends
-     * is exposed; the rest of the selector is as measured above,
-     * less the front's share (the LayerNorm, the in_proj GELU step, the global half's token means, and the
-     * in_proj and mlp.0-local products).
-     */
-    private void frontOverlapped(Model model, ModelPlan plan, int dm, GemmExecutor gemm, SelectorUnit unit,
-                                 long block) {
-        if (frontModel == null) {
-            frontModel = VerilatorModel.build(DesignFiles.source(SelectorFront.design(FRONT)));
-        }
-        int heads = model.heads();
-        int d = dm / heads;
-        GemmConfig engine = plan.engine();
-        int m = plan.tokensPerBlock()[2];
-        BlockMask fc2 = BlockMask.random("blocks.2.fc2".hashCode(), 0.5, 16, dm, 4 * dm);
-        int[] beats = GemmCycleModel.beatsPerColumn(fc2, 4 * dm);
-        GemmSchedule schedule = GemmSchedule.balance(beats, engine.lanes());
-        long[] drains = GemmCycleModel.tileDrains(engine, schedule, beats, m, 4 * dm);
-        long fc2End = GemmCycleModel.cycles(engine, schedule, beats, m, 4 * dm);
-        int patches = m - 1; // row 0 is CLS; block 2 has no package token yet
-        long end = frontTimed(drains, engine.rowTile(), patches, heads);
-        long exposed = Math.max(0, end - fc2End);
-        long rows = (long) (m - 1) * heads;
-        Map<String, Long> kernels = unit.cyclesInOrder();
-        long frontUnit = kernels.get("layernorm") + GeluUnit.cycles(d, (int) rows * d, unit.sizes().lanes())
-                + kernels.get("group_mean");
-        long frontEngine = 0;
-        for (Map<String, Object> p : gemm.products()) {
-            String name = (String) p.get("name");
-            if (name.endsWith("selector.in_proj") || name.endsWith("selector.mlp.0")) {
-                frontEngine += ((Number) p.get("cycles")).longValue();
-            }
-        }
-        long rest = unit.totalCycles() - frontUnit + gemm.cycles() - frontEngine;
-        long total = exposed + rest;
-        say("  with the fused front half (%s, %d multipliers), overlapped with blocks.2.fc2 (%d cycles, %d row "
-                + "tiles):%n", FRONT.moduleName(), FRONT.multipliers(), fc2End, drains.length);
-        say("    front done at cycle %d of fc2's %d (one timed Verilator run, rows queued as fc2 drains them): "
-                + "exposed %d%n", end, fc2End, exposed);
-        say("    the rest as measured above, less the front's share (unit %d: LayerNorm, in_proj GELU, token means; "
-                + "engine %d: in_proj, mlp.0 local): unit %d + engine %d = %d cycles%n", frontUnit, frontEngine,
-                unit.totalCycles() - frontUnit, gemm.cycles() - frontEngine, rest);
-        say("    selector total %d cycles = %.1f%% of the block (target < 5%%: %s)%n", total, 100.0 * total / block,
-                total < 0.05 * block ? "MET" : "MISSED");
-    }
-
-    /**
-     * One timed run of the front's RTL on Verilator: the parameters at cycle 0, then each fc2 row
-     * tile's patch tokens (H head rows each, token-major) queued on the cycle its last Y row leaves the
-     * engine; returns the cycle after the front's last output (local accumulators, global half, row
-     * means, token means). Values do not change the timing, so the rows are zeros.
-     */
-    private long frontTimed(long[] drains, int rowTile, int patches, int heads) {
-        int lanes = FRONT.lanes();
-        int d = FRONT.headDim();
-        int rows = patches * heads;
-        try (SimInstance sim = frontModel.newInstance()) {
-            sim.reset(2);
-            sim.poke("ln_out_mult", 1 << 30);
-            sim.poke("ln_out_shift", 40);
-            sim.poke("gelu_out_mult", 1 << 30);
-            sim.poke("gelu_out_shift", 40);
-            sim.poke("heads", heads);
-            sim.poke("rows", rows);
-            sim.poke("token_mean_mult", 1 << 30);
-            sim.poke("token_mean_shift", 40);
-            List<TimedRun.Arrival> arrivals = new ArrayList<>();
-            int[][] ln = LayerNormUnit.paramBeats(new int[d], new long[d], lanes);
-            arrivals.add(new TimedRun.Arrival("ln_param", 0, ln, new boolean[ln.length]));
-            int[][] p1 = MatVecUnit.paramBeats(FRONT.inProj(), new byte[d * d], new int[d]);
-            arrivals.add(new TimedRun.Arrival("in_proj_param", 0, p1, new boolean[p1.length]));
-            boolean[] tableLast = new boolean[d];
-            tableLast[d - 1] = true;
-            arrivals.add(new TimedRun.Arrival("gelu_param", 0, new int[d][2], tableLast));
-            int[][] p2 = MatVecUnit.paramBeats(FRONT.mlp0(), new byte[d * d / 4], new int[d / 2]);
-            arrivals.add(new TimedRun.Arrival("mlp0_param", 0, p2, new boolean[p2.length]));
-            for (int t = 0; t < drains.length; t++) {
-                int first = Math.max(1, t * rowTile) - 1; // patch index of the tile's first patch row
-                int last = Math.min(patches, (t + 1) * rowTile - 1);
-                int beats = Math.max(0, last - first) * heads * d / lanes;
-                if (beats > 0) {
-                    arrivals.add(new TimedRun.Arrival("in", drains[t], new int[beats][lanes], new boolean[beats]));
-                }
-            }
-            Map<String, Integer> expected = new LinkedHashMap<>();
-            expected.put("local_acc", rows * d / 2 / lanes);
-            expected.put("global_u", rows * d / 2 / lanes);
-            expected.put("row_mean", rows);
-            expected.put("global_mean", FRONT.meanBeats(heads));
-            Map<String, long[]> times = TimedRun.run(sim, arrivals, expected, drains[drains.length - 1] + 100_000);
-            long end = 0;
-            for (long[] t : times.values()) {
-                end = Math.max(end, t[t.length - 1] + 1);
-            }
-            return end;
-        }
     }
 
     /** Yosys synth_xilinx cell counts of the DeiT-T unit's kernels (the estimate an open flow gives). */

@@ -14,12 +14,17 @@
  * {@link dev.vitforge.hwgen.selector.SelectorCycles} sums the kernels' cycle models per selector
  * step, which the plan predicts with.
  *
- * <p>The fused path, toward a selector that hides behind the encoder blocks (not yet what {@code run}
- * uses): {@link dev.vitforge.hwgen.selector.MatVecUnit} keeps one small dense layer's weights on
- * chip and computes it at N x c multipliers, so the selector's products need not wait for the
- * GEMM engine; {@link dev.vitforge.hwgen.selector.SelectorFront} joins the LayerNorm, in_proj,
- * the GELU and mlp.0's local half into one stream per head row, with the global half's token means
- * summed as the rows pass, so the selector's per-token half can run while the engine still computes
- * the preceding block's fc2 (its rows leave the engine one row tile at a time).
+ * <p>The fused selector (bit-exact with the same reference; not yet what {@code run} uses, since the
+ * plan does not model or size it): {@link dev.vitforge.hwgen.selector.MatVecUnit} keeps one small
+ * dense layer's weights on chip, so the selector's products need not wait for the GEMM engine;
+ * {@link dev.vitforge.hwgen.selector.SelectorFront} chains the LayerNorm, in_proj, the GELU and
+ * mlp.0's local half per head row and sums the global half's token means as the rows pass, so it
+ * runs while the engine still computes the preceding block's fc2;
+ * {@link dev.vitforge.hwgen.selector.SelectorGate} turns the front's row means into the head gate's
+ * logits alongside; {@link dev.vitforge.hwgen.selector.SelectorBack} chains the per-head global row,
+ * GELU, mlp.1, GELU and mlp.2 into z_keep - z_drop after the token means are known, feeding the
+ * decision and pack units while the following block already computes on the first kept tokens.
+ * The tops instantiate the stand-alone kernels (package-private {@code Wiring} connects them).
+ */
  */
 package dev.vitforge.hwgen.selector;
