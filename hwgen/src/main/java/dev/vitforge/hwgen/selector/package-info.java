@@ -26,5 +26,4 @@
  * decision and pack units while the following block already computes on the first kept tokens.
  * The tops instantiate the stand-alone kernels (package-private {@code Wiring} connects them).
  */
- */
 package dev.vitforge.hwgen.selector;
