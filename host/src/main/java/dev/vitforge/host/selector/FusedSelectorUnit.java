@@ -30,7 +30,8 @@ public final class FusedSelectorUnit {
      * The stages' shapes for D and H: in_proj and mlp.0 at 4 inputs a cycle (d x 4 and d/2 x 4
      * multipliers), which sets the front's pace at d / 4 cycles a head row, so its LayerNorm and GELU
      * need only 4 elements a beat too (the stream then fills in_proj's row exactly: 2 x d/8 GELU beats);
-     * the tail at 4 (2 when d / 4 is not a multiple of 4); the pack at 16 int32 a beat (64 bytes, what a
+     * the tail at 4 (2 when d / 4 is even but not a multiple of 4; odd d / 4 has no tail shape); the pack at
+     * 16 int32 a beat (64 bytes, what a
      * memory port gives) or fewer when D is not a multiple of 16.
      */
     public record Shapes(SelectorFront.Shape front, SelectorBack.Shape back, MatVecUnit.Shape global, int heads,

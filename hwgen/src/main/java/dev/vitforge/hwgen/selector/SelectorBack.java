@@ -25,7 +25,7 @@ import static dev.vitforge.hwgen.ir.Ops.*;
  * <p>It runs after the barrier (the token means need every token), so it is sized to keep pace with
  * what consumes it, not to be as fast as the front: the following block's first products need only
  * its first kept tokens, and the decision and pack after it take a token per H and per D / L cycles.
- * L = 4 keeps its two GELUs at a quarter of the front's.
+ * At L = 4 each of its two GELUs is a quarter of a 16-lane one.
  *
  * <p>Ports: config {@code heads} (H; rows alternate heads token by token), each GELU's constants as
  * {@code gelu1_*} and {@code gelu2_*} ({@code _b}, {@code _c}, {@code _out_mult}, {@code _out_shift});

@@ -38,7 +38,8 @@ import static dev.vitforge.hwgen.ir.Ops.*;
  * streams {@code ln_param}, {@code in_proj_param}, {@code gelu_param}, {@code mlp0_param} in the
  * kernels' formats (the MatVec biases: in_proj's, and zero for mlp.0 whose bias the caller adds
  * with the global half); streams {@code in}, {@code local_acc} (L x int32, TLAST per row),
- * {@code global_u} (L x int8, TLAST per row), {@code row_mean} (int8, TLAST always 1); and the
+ * {@code global_u} (L x int8, TLAST per row; the token means below come from it inside, so a
+ * design that does not read it ties its tready high), {@code row_mean} (int8, TLAST always 1); and the
  * global half's token means: config {@code heads} (H, rows alternate heads token by token),
  * {@code rows} (n H, the rows of one set), {@code token_mean_mult}/{@code token_mean_shift} (the
  * run-time reciprocal of n), stream {@code global_mean} (L x int8, H d / (2L) beats after the set's
@@ -54,6 +55,10 @@ public final class SelectorFront {
             if (maxHeads < 1) {
                 throw new IllegalArgumentException("selector front: at least one head, got " + maxHeads);
             }
+            if (inProjChunk < 1 || lanes % inProjChunk != 0) {
+                throw new IllegalArgumentException("selector front: in_proj's " + inProjChunk + " inputs per cycle "
+                        + "must divide L = " + lanes);
+            }
             if (headDim < 2 || headDim % 2 != 0 || (headDim / 2) % lanes != 0) {
                 throw new IllegalArgumentException("selector front: L = " + lanes + " must divide d / 2, d = "
                         + headDim);
@@ -68,6 +73,15 @@ public final class SelectorFront {
                     || (halfBeats - 1) * (lanes / mlp0Chunk) + 1 + halfBeats > perRow) {
                 throw new IllegalArgumentException("selector front: mlp.0 at " + mlp0Chunk + " inputs per cycle "
                         + "cannot keep up with in_proj at " + inProjChunk + " (d = " + headDim + ", L = " + lanes + ")");
+            }
+            // The model also needs the GELU's table (d beats) and in_proj's weights in before the
+            // LayerNorm's first row reaches them.
+            long lnFirstOut = LayerNormUnit.cycles(headDim, 1, lanes) - headDim / lanes;
+            long weights = headDim / inProjChunk + (4 + inProjChunk - 1) / inProjChunk;
+            if (headDim > lnFirstOut || weights > lnFirstOut) {
+                throw new IllegalArgumentException("selector front: the GELU table (" + headDim + " beats) or in_proj's "
+                        + "weights (" + weights + ") would still be loading when the first row arrives at cycle "
+                        + lnFirstOut + " (d = " + headDim + ", L = " + lanes + ")");
             }
         }
 
@@ -163,18 +177,28 @@ public final class SelectorFront {
         lnIn.put("out_tready", lnReady.ref());
         Wiring.readyOut(m, lnOut, "ln_param");
 
-        // Fork: every beat to in_proj, a row's last beat also to row_mean; a beat moves when both can take it.
+        // Fork: every beat to in_proj, a row's last beat also to row_mean. Each side offers the beat until
+        // it has taken it (a `taken` flag each), whatever the other side does, so neither valid depends on
+        // the other's ready (AXI-Stream); the LayerNorm moves on once both have it.
         Signal projReady = m.wire("in_proj_in_ready", 1);
-        Expr meanFree = m.let("row_mean_free", or(not(lnLast.ref()), rowMean.ready().ref()));
-        m.assign(lnReady, and(projReady.ref(), meanFree));
-        m.assign(rowMean.valid(), and(and(lnValid.ref(), lnLast.ref()), projReady.ref()));
+        Signal projTaken = m.register("fork_proj_taken", 1, 0);
+        Signal meanTaken = m.register("fork_mean_taken", 1, 0);
+        Expr projValid = m.let("fork_proj_valid", and(lnValid.ref(), not(projTaken.ref())));
+        Expr meanValid = m.let("fork_mean_valid", and(and(lnValid.ref(), lnLast.ref()), not(meanTaken.ref())));
+        Expr projDone = m.let("fork_proj_done", or(projTaken.ref(), projReady.ref()));
+        Expr meanDone = m.let("fork_mean_done", or(or(not(lnLast.ref()), meanTaken.ref()), rowMean.ready().ref()));
+        Expr forkMoves = m.let("fork_moves", and(lnValid.ref(), and(projDone, meanDone)));
+        m.assign(lnReady, and(projDone, meanDone));
+        m.next(projTaken, mux(forkMoves, constant(0, 1), or(projTaken.ref(), and(projValid, projReady.ref()))));
+        m.next(meanTaken, mux(forkMoves, constant(0, 1), or(meanTaken.ref(), and(meanValid, rowMean.ready().ref()))));
+        m.assign(rowMean.valid(), meanValid);
         m.assign(rowMean.data(), slice(lnData.ref(), 8 * lanes + 7, 8 * lanes));
         m.assign(rowMean.last(), constant(1, 1));
 
         // in_proj.
         Map<String, Expr> projIn = Wiring.common(clk, rstN);
         Wiring.passParam(m, "in_proj_param", inProj, projIn);
-        projIn.put("in_tvalid", and(lnValid.ref(), meanFree));
+        projIn.put("in_tvalid", projValid);
         projIn.put("in_tdata", slice(lnData.ref(), 8 * lanes - 1, 0));
         Map<String, Signal> projOut = new LinkedHashMap<>();
         projOut.put("in_tready", projReady);
@@ -302,7 +326,8 @@ public final class SelectorFront {
         for (int e = 0; e < entries; e++) {
             Expr here = m.let("sum_here" + e, and(take, eq(entry, constant(e, ew))));
             for (int l = 0; l < lanes; l++) {
-                Signal sum = m.register("colsum" + e + "_" + l, 32, true, null);
+                // Reset to 0 like the counters, so a reset in the middle of a set leaves no partial sums.
+                Signal sum = m.register("colsum" + e + "_" + l, 32, true, 0L);
                 Expr u = asSigned(slice(uData, 8 * l + 7, 8 * l));
                 m.next(sum, or(here, finish), mux(finish, signedConstant(0, 32),
                         truncate(add(sum.ref(), extend(u, 32)), 32)));

@@ -41,6 +41,7 @@ import dev.vitforge.sim.verilator.VerilatorModel;
 class SelectorFrontTest {
     static final Shape DEIT = new Shape(64, 16, 4, 4, 12); // d = 64 as in DeiT-T/S/B, up to DeiT-B's 12 heads
     static final Shape SMALL = new Shape(8, 4, 2, 1, 3);
+    static final Shape FUSED = new Shape(64, 4, 4, 4, 12); // what the fused selector builds: 4 lanes, in_proj and mlp.0 at 4
     static final Map<Shape, VerilatorModel> MODELS = new HashMap<>();
 
     static VerilatorModel model(Shape s) {
@@ -245,7 +246,7 @@ class SelectorFrontTest {
         long seed = Seeds.of("selector front", 67);
         Random rnd = new Random(seed);
         int k = 0;
-        for (Shape s : List.of(DEIT, SMALL)) {
+        for (Shape s : List.of(DEIT, SMALL, FUSED)) {
             for (int[] th : new int[][] {{1, 1}, {2, 3}, {9, 1}, {17, 3}, {4, s.maxHeads()}}) {
                 int rows = th[0] * th[1];
                 Case c = randomCase(rnd, s, th[0], th[1]);
@@ -264,7 +265,7 @@ class SelectorFrontTest {
     void fullRateTakesTheModelledCycles() {
         long seed = Seeds.of("selector front cycles", 71);
         Random rnd = new Random(seed);
-        for (Shape s : List.of(DEIT, SMALL)) {
+        for (Shape s : List.of(DEIT, SMALL, FUSED)) {
             for (int[] th : new int[][] {{1, 1}, {2, 1}, {3, 1}, {1, 3}, {9, 3}, {40, 1}, {41, 1}, {3, s.maxHeads()},
                     {13, s.maxHeads()}}) {
                 int rows = th[0] * th[1];
@@ -280,14 +281,55 @@ class SelectorFrontTest {
         }
     }
 
+    /**
+     * Two sets of rows through one instance, as consecutive images would go: the column sums must be
+     * clear again and the head and row counters back at 0 after the first set's means have left.
+     */
+    @Test
+    void aSecondSetAfterTheFirstStartsFromClearSums() {
+        long seed = Seeds.of("selector front, two sets", 107);
+        Random rnd = new Random(seed);
+        for (Shape s : List.of(FUSED, SMALL)) {
+            Case first = randomCase(rnd, s, 5, Math.min(3, s.maxHeads()));
+            Case second = new Case(s, first.ln(), first.rowMean(), first.w1(), first.b1(), first.toGelu(), first.gelu(),
+                    first.geluOut(), first.w2(), first.heads(), first.tokenMean(),
+                    randomCase(rnd, s, 5, first.heads()).rows());
+            try (SimInstance sim = start(model(s), first)) {
+                sim.backpressure(seed, 60, 70);
+                assertNotEquals(SimInstance.BUDGET_EXHAUSTED, sim.run(200_000), s + ", first set");
+                check(first, sim, s + ", first set", seed);
+                int d = s.headDim();
+                int lanes = s.lanes();
+                int[][] beats = new int[second.rows().length * d / lanes][lanes];
+                for (int r = 0; r < second.rows().length; r++) {
+                    for (int i = 0; i < d; i++) {
+                        beats[(r * d + i) / lanes][i % lanes] = second.rows()[r][i];
+                    }
+                }
+                sim.push("in", beats, new boolean[beats.length]);
+                int rowBeats = d / 2 / lanes;
+                sim.expect("local_acc", second.rows().length * rowBeats);
+                sim.expect("global_u", second.rows().length * rowBeats);
+                sim.expect("row_mean", second.rows().length);
+                sim.expect("global_mean", s.meanBeats(second.heads()));
+                assertNotEquals(SimInstance.BUDGET_EXHAUSTED, sim.run(200_000), s + ", second set");
+                check(second, sim, s + ", second set", seed);
+            }
+        }
+    }
+
     @Test
     void shapesWhereInProjIsNotTheSlowestStageAreRefused() {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new Shape(64, 16, 16, 2, 1));
+        // in_proj's chunk must divide L; the GELU table must be in before the first row reaches it.
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new Shape(64, 16, 3, 4, 1));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Shape(128, 16, 16, 16, 1));
     }
 
     @Test
     void lintIsSilent() {
-        for (Shape s : List.of(DEIT, SMALL)) {
+        for (Shape s : List.of(DEIT, SMALL, FUSED)) {
             Design d = SelectorFront.design(s);
             assertEquals("", Lint.verilator(d, work(d, "lint")));
             assertEquals("", Lint.icarus(d, work(d, "icarus")));
