@@ -37,7 +37,7 @@ import dev.vitforge.sim.verilator.VerilatorModel;
 /**
  * The fused selector (not yet what {@code run} uses) against the encoder block that follows it, as
  * in {@link SelectorBench} (DeiT-T/S/B, 197 tokens, one selector before block 3, blocks at 50%, the
- * ZCU102 plan). Every stage is its RTL on Verilator in a {@link TimedRun}, its inputs queued on the
+ * ZCU102 plan, the following block as large as the selector leaves it). Every stage is its RTL on Verilator in a {@link TimedRun}, its inputs queued on the
  * cycle the stage before handed them over (stages joined by FIFOs, so a stage never holds up the
  * one before it): the front fed by the preceding block's fc2 as its row tiles drain (the engine's
  * cycle model), the head gate by the front's row means, mlp.0's global half by the token means, the
@@ -68,9 +68,9 @@ class FusedSelectorBench {
     @Test
     void fusedSelectorAgainstTheFollowingBlock() throws IOException {
         Board board = Board.named("zcu102");
-        say("Fused token selector at DeiT dimensions: 197 tokens, selector before block 3 keeping 0.7, blocks at "
-                + "50%%, B = 16, %s at %d MHz; cycle 0 = the preceding fc2's first cycle%n", board.name(),
-                board.clockMhz());
+        say("Fused token selector at DeiT dimensions: 197 tokens, one random selector before block 3, blocks at 50%%, "
+                + "B = 16, %s at %d MHz; the following block planned for the tokens the selector keeps; cycle 0 = the "
+                + "preceding fc2's first cycle%n", board.name(), board.clockMhz());
         for (SelectorBench.Model model : List.of(new SelectorBench.Model("DeiT-T", 192, 3),
                 new SelectorBench.Model("DeiT-S", 384, 6), new SelectorBench.Model("DeiT-B", 768, 12))) {
             run(board, model);
@@ -89,32 +89,24 @@ class FusedSelectorBench {
         int d = dm / heads;
         shapes = FusedSelectorUnit.Shapes.of(dm, heads);
         Architecture a = new Architecture("deit", dm, 12, heads, 4.0, 16, 224, 3, 1000);
-        Function<String, BlockMask> masks = name -> {
-            int[] nk = name.endsWith("qkv") ? new int[] {3 * dm, dm} : name.endsWith("fc1") ? new int[] {4 * dm, dm}
-                    : name.endsWith("fc2") ? new int[] {dm, 4 * dm} : new int[] {dm, dm};
-            return BlockMask.random(name.hashCode(), 0.5, 16, nk[0], nk[1]);
-        };
-        ModelPlan plan = ModelPlan.plan(a, List.of(new Selector(3, 0.7)), masks::apply, 16, board);
-        long block = 0;
-        for (ModelPlan.LayerPlan l : plan.layers()) {
-            if (l.name().startsWith("blocks.3.")) {
-                block += l.cycles() * l.count();
-            }
-        }
-        GemmConfig engine = plan.engine();
-        int m = plan.tokensPerBlock()[2];
-        int n = m - 1;
-        int rows = n * heads;
+        Function<String, BlockMask> masks = name -> SelectorBench.fiftyPercent(name, dm);
         // The reference selector's decisions on these tokens: which rows the pack keeps.
         Float32Tensor x = SelectorBench.tokens(197, dm, 7);
         IntegerSelector q = IntegerSelector.quantize(SelectorBench.randomSelector(d, heads, 11), heads, dm, List.of(x));
         IntegerSelector.Output o = q.apply(x);
+        int n = 196;
+        int rows = n * heads;
         boolean[] keep = new boolean[n];
         int kept = 0;
         for (int t = 0; t < n; t++) {
             keep[t] = o.keep().get(t + 1) != 0;
             kept += keep[t] ? 1 : 0;
         }
+        // The following block as large as this selector leaves it: the plan at the keep ratio it had.
+        ModelPlan plan = SelectorBench.planKeeping(a, kept, masks, board);
+        long block = SelectorBench.blockCycles(plan, 3);
+        GemmConfig engine = plan.engine();
+        int m = plan.tokensPerBlock()[2];
 
         BlockMask fc2 = masks.apply("blocks.2.fc2");
         int[] fc2Beats = GemmCycleModel.beatsPerColumn(fc2, 4 * dm);

@@ -82,35 +82,60 @@ class SelectorBench {
         return new Float32Tensor(new int[] {t, dim}, x);
     }
 
+    /** The bench's masks: 50% of 16 x 16 blocks at random, seeded by the layer's name. */
+    static BlockMask fiftyPercent(String name, int dm) {
+        int[] nk = name.endsWith("qkv") ? new int[] {3 * dm, dm} : name.endsWith("fc1") ? new int[] {4 * dm, dm}
+                : name.endsWith("fc2") ? new int[] {dm, 4 * dm} : new int[] {dm, dm};
+        return BlockMask.random(name.hashCode(), 0.5, 16, nk[0], nk[1]);
+    }
+
+    /**
+     * The plan with one selector before block 3 at the keep ratio that leaves {@code kept} of the 196
+     * patches, so the following block is as large as the selector really leaves it.
+     */
+    static ModelPlan planKeeping(Architecture a, int kept, Function<String, BlockMask> masks, Board board) {
+        ModelPlan plan = ModelPlan.plan(a, List.of(new Selector(3, kept / 196.0)), masks::apply, 16, board);
+        if (plan.tokensPerBlock()[3] != kept + 2) {
+            throw new IllegalStateException("plan keeps " + plan.tokensPerBlock()[3] + " tokens, the selector "
+                    + (kept + 2));
+        }
+        return plan;
+    }
+
+    /** The planned cycles of encoder block j's products. */
+    static long blockCycles(ModelPlan plan, int j) {
+        long block = 0;
+        for (ModelPlan.LayerPlan l : plan.layers()) {
+            if (l.name().startsWith("blocks." + j + ".")) {
+                block += l.cycles() * l.count();
+            }
+        }
+        return block;
+    }
+
     @Test
     void selectorAgainstTheFollowingBlock() throws IOException {
         Board board = Board.named("zcu102");
-        say("Token selector at DeiT dimensions: 197 tokens, selector before block 3 keeping 0.7, blocks at 50%%, "
-                + "B = 16, %s at %d MHz%n", board.name(), board.clockMhz());
+        say("Token selector at DeiT dimensions: 197 tokens, one random selector before block 3, blocks at 50%%, "
+                + "B = 16, %s at %d MHz; the following block planned for the tokens the selector keeps%n", board.name(),
+                board.clockMhz());
         for (Model model : List.of(new Model("DeiT-T", 192, 3), new Model("DeiT-S", 384, 6),
                 new Model("DeiT-B", 768, 12))) {
             Architecture a = new Architecture("deit", model.dim(), 12, model.heads(), 4.0, 16, 224, 3, 1000);
-            List<Selector> selectors = List.of(new Selector(3, 0.7));
             int dm = model.dim();
-            ModelPlan plan = ModelPlan.plan(a, selectors, name -> {
-                int[] nk = name.endsWith("qkv") ? new int[] {3 * dm, dm} : name.endsWith("fc1")
-                        ? new int[] {4 * dm, dm} : name.endsWith("fc2") ? new int[] {dm, 4 * dm} : new int[] {dm, dm};
-                return BlockMask.random(name.hashCode(), 0.5, 16, nk[0], nk[1]);
-            }, 16, board);
-            long block = 0;
-            long selectorPlanned = 0;
-            for (ModelPlan.LayerPlan l : plan.layers()) {
-                if (l.name().startsWith("blocks.3.")) {
-                    block += l.cycles() * l.count();
-                }
-                if (l.name().startsWith("selectors.0.")) {
-                    selectorPlanned += l.cycles() * l.count();
-                }
-            }
             int d = model.dim() / model.heads();
             Float32Tensor x = tokens(197, model.dim(), 7);
             Function<String, Float32Tensor> w = randomSelector(d, model.heads(), 11);
             IntegerSelector q = IntegerSelector.quantize(w, model.heads(), model.dim(), List.of(x));
+            int kept = q.apply(x).keptCount();
+            ModelPlan plan = planKeeping(a, kept, name -> fiftyPercent(name, dm), board);
+            long block = blockCycles(plan, 3);
+            long selectorPlanned = 0;
+            for (ModelPlan.LayerPlan l : plan.layers()) {
+                if (l.name().startsWith("selectors.0.")) {
+                    selectorPlanned += l.cycles() * l.count();
+                }
+            }
             SelectorUnit.Sizes sizes = new SelectorUnit.Sizes(model.dim(), model.heads(),
                     SelectorUnit.tokenCapacity(196));
             long t0 = System.nanoTime();
