@@ -3,12 +3,15 @@ package dev.vitforge.host.gemm;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import dev.vitforge.hwgen.gemm.GemmConfig;
 import dev.vitforge.hwgen.gemm.GemmCycleModel;
 import dev.vitforge.hwgen.gemm.GemmEngine;
 import dev.vitforge.hwgen.gemm.GemmSchedule;
 import dev.vitforge.sim.tb.AxiLiteMaster;
+import dev.vitforge.sim.tb.TimedRun;
 import dev.vitforge.sim.tools.DesignFiles;
 import dev.vitforge.sim.verilator.BuildOptions;
 import dev.vitforge.sim.verilator.SimInstance;
@@ -44,45 +47,12 @@ public final class SimGemmEngine {
         int m = x.shape()[0];
         int k = x.shape()[1];
         int n = w.shape()[0];
-        if (m < 1 || k < 1 || n < 1 || w.shape()[1] != k) {
-            throw new IllegalArgumentException("X must be [M x K] and W [N x K] with M, K, N >= 1; got X "
-                    + m + " x " + k + " and W " + n + " x " + w.shape()[1]);
-        }
-        if (m > config.maxM() || k > config.maxK()) {
-            throw new IllegalArgumentException("the engine was generated for m <= " + config.maxM() + " and k <= "
-                    + config.maxK() + ", got m=" + m + " k=" + k);
-        }
-        if (mask.blockSize() != config.blockSize()) {
-            throw new IllegalArgumentException("the mask has " + mask.blockSize() + "-blocks; the engine computes "
-                    + config.blockSize() + "-blocks");
-        }
-        mask.requireFits(n, k);
+        GemmSchedule schedule = check(x, w, mask);
         int[] beats = GemmCycleModel.beatsPerColumn(mask, k);
-        GemmSchedule schedule = GemmSchedule.balance(beats, config.lanes());
-        for (int l = 0; l < config.lanes(); l++) {
-            if (schedule.laneColumns()[l].length > config.maxColumns()) {
-                throw new IllegalArgumentException("lane " + l + " needs " + schedule.laneColumns()[l].length
-                        + " columns; the engine was generated for " + config.maxColumns());
-            }
-        }
         long predicted = GemmCycleModel.cycles(config, schedule, beats, m, k);
         try (SimInstance sim = trace == null ? model.newInstance() : model.newInstance(trace)) {
-            sim.reset(2);
-            AxiLiteMaster axi = new AxiLiteMaster(sim, "s_axi_control", 100);
+            AxiLiteMaster axi = configure(sim, m, k, schedule);
             var layout = GemmEngine.layout(config);
-            int id = axi.read(layout.status().get("id"));
-            int hash = axi.read(layout.status().get("config_hash"));
-            if (id != GemmEngine.ID || hash != GemmEngine.configHash(config)) {
-                throw new IllegalStateException(String.format("engine ID/hash 0x%08x/0x%08x, expected 0x%08x/0x%08x",
-                        id, hash, GemmEngine.ID, GemmEngine.configHash(config)));
-            }
-            axi.write(layout.arguments().get("m"), m);
-            axi.write(layout.arguments().get("k"), k);
-            for (int l = 0; l < config.lanes(); l++) {
-                axi.write(layout.arguments().get("columns_" + l), schedule.laneColumns()[l].length);
-            }
-            axi.write(0x04, 1); // global interrupt enable
-            axi.write(0x08, 1); // interrupt on ap_done
 
             int tiles = config.tiles(m);
             sim.backpressure(backpressure.seed(), backpressure.validPercent(), backpressure.readyPercent());
@@ -114,6 +84,107 @@ public final class SimGemmEngine {
             long bytesOut = y.stream().mapToLong(lane -> lane.length).sum() * 4L * config.blockSize();
             return new GemmRun(GemmStreams.unpackY(y, schedule, config, m, n), cycles, predicted, stallIn, stallOut,
                     blocks, config.multipliers(), bytesIn, bytesOut);
+        }
+    }
+
+    /** Validates the operands against this build and balances the columns over the lanes. */
+    private GemmSchedule check(Int8Tensor x, Int8Tensor w, BlockMask mask) {
+        int m = x.shape()[0];
+        int k = x.shape()[1];
+        int n = w.shape()[0];
+        if (m < 1 || k < 1 || n < 1 || w.shape()[1] != k) {
+            throw new IllegalArgumentException("X must be [M x K] and W [N x K] with M, K, N >= 1; got X "
+                    + m + " x " + k + " and W " + n + " x " + w.shape()[1]);
+        }
+        if (m > config.maxM() || k > config.maxK()) {
+            throw new IllegalArgumentException("the engine was generated for m <= " + config.maxM() + " and k <= "
+                    + config.maxK() + ", got m=" + m + " k=" + k);
+        }
+        if (mask.blockSize() != config.blockSize()) {
+            throw new IllegalArgumentException("the mask has " + mask.blockSize() + "-blocks; the engine computes "
+                    + config.blockSize() + "-blocks");
+        }
+        mask.requireFits(n, k);
+        GemmSchedule schedule = GemmSchedule.balance(GemmCycleModel.beatsPerColumn(mask, k), config.lanes());
+        for (int l = 0; l < config.lanes(); l++) {
+            if (schedule.laneColumns()[l].length > config.maxColumns()) {
+                throw new IllegalArgumentException("lane " + l + " needs " + schedule.laneColumns()[l].length
+                        + " columns; the engine was generated for " + config.maxColumns());
+            }
+        }
+        return schedule;
+    }
+
+    /** Reset, the ID and config-hash check, the arguments and the interrupt enables; ap_start is the caller's. */
+    private AxiLiteMaster configure(SimInstance sim, int m, int k, GemmSchedule schedule) {
+        sim.reset(2);
+        AxiLiteMaster axi = new AxiLiteMaster(sim, "s_axi_control", 100);
+        var layout = GemmEngine.layout(config);
+        int id = axi.read(layout.status().get("id"));
+        int hash = axi.read(layout.status().get("config_hash"));
+        if (id != GemmEngine.ID || hash != GemmEngine.configHash(config)) {
+            throw new IllegalStateException(String.format("engine ID/hash 0x%08x/0x%08x, expected 0x%08x/0x%08x",
+                    id, hash, GemmEngine.ID, GemmEngine.configHash(config)));
+        }
+        axi.write(layout.arguments().get("m"), m);
+        axi.write(layout.arguments().get("k"), k);
+        for (int l = 0; l < config.lanes(); l++) {
+            axi.write(layout.arguments().get("columns_" + l), schedule.laneColumns()[l].length);
+        }
+        axi.write(0x04, 1); // global interrupt enable
+        axi.write(0x08, 1); // interrupt on ap_done
+        return axi;
+    }
+
+    /**
+     * One run with every stream at full rate that records, per row tile, the cycle in which the tile's
+     * last Y beat leaves (over all lanes; cycle 0 = the engine's first cycle after ap_start): what
+     * {@code GemmCycleModel.tileDrains} predicts.
+     */
+    public long[] tileDrains(Int8Tensor x, Int8Tensor w, BlockMask mask) {
+        return tileDrains(x, w, mask, new long[config.tiles(x.shape()[0])]);
+    }
+
+    /**
+     * {@link #tileDrains(Int8Tensor, Int8Tensor, BlockMask)} with row tile t's X beats offered only from
+     * cycle {@code xReady[t]} on: what {@code GemmCycleModel.tileDrains(..., xReady)} predicts.
+     */
+    public long[] tileDrains(Int8Tensor x, Int8Tensor w, BlockMask mask, long[] xReady) {
+        int m = x.shape()[0];
+        GemmSchedule schedule = check(x, w, mask);
+        try (SimInstance sim = model.newInstance()) {
+            AxiLiteMaster axi = configure(sim, m, x.shape()[1], schedule);
+            int tiles = config.tiles(m);
+            List<TimedRun.Arrival> in = new ArrayList<>();
+            int[][] xBeats = GemmStreams.packX(x, config);
+            int perTile = config.xBeats(x.shape()[1]);
+            for (int t = 0; t < tiles; t++) {
+                in.add(new TimedRun.Arrival("x", xReady[t], java.util.Arrays.copyOfRange(xBeats, t * perTile,
+                        (t + 1) * perTile), new boolean[perTile]));
+            }
+            Map<String, Integer> expected = new LinkedHashMap<>();
+            for (int l = 0; l < config.lanes(); l++) {
+                GemmStreams.LaneWeights lw = GemmStreams.packW(w, mask, config, schedule.laneColumns()[l], tiles);
+                in.add(new TimedRun.Arrival("w" + l, 0, lw.beats(), lw.last()));
+                expected.put("y" + l, GemmStreams.yBeats(m, schedule.laneColumns()[l]));
+            }
+            axi.write(0x00, 1); // ap_start
+            long latest = java.util.Arrays.stream(xReady).max().orElse(0);
+            Map<String, long[]> times = TimedRun.run(sim, in, expected, latest + 100L * GemmCycleModel.cycles(config,
+                    schedule, GemmCycleModel.beatsPerColumn(mask, x.shape()[1]), m, x.shape()[1]) + 1000);
+            long[] drains = new long[tiles];
+            for (int l = 0; l < config.lanes(); l++) {
+                long[] y = times.get("y" + l);
+                int columns = schedule.laneColumns()[l].length;
+                int beat = 0;
+                for (int t = 0; t < tiles; t++) {
+                    beat += Math.min(config.rowTile(), m - t * config.rowTile()) * columns;
+                    if (columns > 0) {
+                        drains[t] = Math.max(drains[t], y[beat - 1]);
+                    }
+                }
+            }
+            return drains;
         }
     }
 }

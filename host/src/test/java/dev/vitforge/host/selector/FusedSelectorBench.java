@@ -199,7 +199,7 @@ class FusedSelectorBench {
         return new TimedRun.Arrival(stream, 0, new int[entries][2], last);
     }
 
-    /** The front, each fc2 row tile's patch rows (H head rows a token) queued on the cycle the tile drains. */
+    /** The front, each fc2 row tile's patch rows (H head rows a token) queued the cycle after the tile drains. */
     private Map<String, long[]> front(long[] drains, int rowTile, int patches, int heads) {
         SelectorFront.Shape front = shapes.front();
         int lanes = front.lanes();
@@ -218,7 +218,7 @@ class FusedSelectorBench {
                 int first = Math.max(1, t * rowTile) - 1; // row 0 is CLS; block 2 has no package token yet
                 int last = Math.min(patches, (t + 1) * rowTile - 1);
                 if (last > first) {
-                    in.add(at("in", drains[t], (last - first) * heads * d / lanes, lanes));
+                    in.add(at("in", drains[t] + 1, (last - first) * heads * d / lanes, lanes));
                 }
             }
             Map<String, Integer> out = new LinkedHashMap<>();

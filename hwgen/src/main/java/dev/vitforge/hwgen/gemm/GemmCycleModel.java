@@ -41,12 +41,24 @@ public final class GemmCycleModel {
     }
 
     /**
-     * The cycle by which each row tile's Y rows have all left the engine (its last shadow-bank drain),
-     * from the same recurrence: what a consumer of Y rows (the next selector's front half) can count on.
+     * The cycle in which each row tile's last Y row leaves the engine (its last shadow-bank drain beat),
+     * from the same recurrence: a consumer of Y rows (the next selector's front half) has the whole tile
+     * from the cycle after.
      */
     public static long[] tileDrains(GemmConfig c, GemmSchedule schedule, int[] beatsPerColumn, int m, int k) {
         long[] drains = new long[c.tiles(m)];
         run(c, schedule, beatsPerColumn, m, k, drains);
+        return drains;
+    }
+
+    /** {@link #tileDrains} when row tile t's X rows exist only from cycle {@code xReady[t]} on. */
+    public static long[] tileDrains(GemmConfig c, GemmSchedule schedule, int[] beatsPerColumn, int m, int k,
+                                    long[] xReady) {
+        if (xReady.length != c.tiles(m)) {
+            throw new IllegalArgumentException(xReady.length + " ready times for " + c.tiles(m) + " row tiles");
+        }
+        long[] drains = new long[c.tiles(m)];
+        run(c, schedule, beatsPerColumn, m, k, drains, xReady);
         return drains;
     }
 
