@@ -27,7 +27,8 @@ import static dev.vitforge.hwgen.ir.Ops.*;
  * its first kept tokens, and the decision and pack after it take a token per H and per D / L cycles.
  * At L = 4 each of its two GELUs is a quarter of a 16-lane one.
  *
- * <p>Ports: config {@code heads} (H; rows alternate heads token by token), each GELU's constants as
+ * <p>Ports: config {@code heads} (H in 1..maxHeads, not checked in hardware; rows alternate heads
+ * token by token), each GELU's constants as
  * {@code gelu1_*} and {@code gelu2_*} ({@code _b}, {@code _c}, {@code _out_mult}, {@code _out_shift});
  * parameter streams {@code head_bias} (H d / (2L) beats of L int32: head h's d/2 global-half
  * accumulators, mlp.0's bias included, head-major; taken once after reset, before any row),

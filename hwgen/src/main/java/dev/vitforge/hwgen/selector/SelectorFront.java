@@ -40,7 +40,8 @@ import static dev.vitforge.hwgen.ir.Ops.*;
  * with the global half); streams {@code in}, {@code local_acc} (L x int32, TLAST per row),
  * {@code global_u} (L x int8, TLAST per row; the token means below come from it inside, so a
  * design that does not read it ties its tready high), {@code row_mean} (int8, TLAST always 1); and the
- * global half's token means: config {@code heads} (H, rows alternate heads token by token),
+ * global half's token means: config {@code heads} (H in 1..maxHeads, not checked in hardware; rows
+ * alternate heads token by token),
  * {@code rows} (n H, the rows of one set), {@code token_mean_mult}/{@code token_mean_shift} (the
  * run-time reciprocal of n), stream {@code global_mean} (L x int8, H d / (2L) beats after the set's
  * last row, head-major, TLAST on the last). The group-mean pass the host-driven selector makes over

@@ -12,7 +12,8 @@ import dev.vitforge.sim.verilator.SimInstance;
  * that is itself busy (the GEMM engine's Y rows leaving one row tile at a time), and the cycle of
  * every output handshake is recorded. The transaction engine advances one cycle at a time; a
  * beat is queued on the cycle it arrives and offered from then on, outputs are always ready.
- * Cycle numbers count from the first cycle of this run (0).
+ * Cycle numbers count from the first cycle of this run (0); beats an output had already captured
+ * before the run are not timed (their entries stay 0).
  */
 public final class TimedRun {
     /** A run of beats on one input stream that all arrive at {@code cycle}. */
