@@ -20,11 +20,11 @@ import dev.vitforge.sim.tb.Seeds;
  * Verilator against {@link IntegerSelector#step} on quantised random selectors, bit for bit: the
  * decisions, margins, p, every head's z_keep - z_drop, the kept rows and the package token with its
  * weight; one token and many, a first step (no package token yet) and a later one (a package token
- * of some weight coming in), at head widths 64 (DeiT-T and DeiT-B's 12 heads), 48, 16 and 8.
+ * of some weight coming in), at head widths 64 (DeiT-T and DeiT-B's 12 heads), 48 and 8.
  */
 class FusedSelectorUnitTest {
     @ParameterizedTest(name = "D = {0}, H = {1}, {2} tokens")
-    @CsvSource({"192, 3, 2", "192, 3, 50", "192, 3, 197", "96, 2, 9", "48, 3, 2", "48, 6, 50", "768, 12, 50"})
+    @CsvSource({"192, 3, 2", "192, 3, 197", "96, 2, 9", "48, 6, 50", "768, 12, 50"})
     void computesTheIntegerSelectorBitForBit(int dim, int heads, int tokens) {
         long seed = Seeds.of("fused selector", 31L * dim + 7L * heads + tokens);
         String replay = Seeds.replay("host", "FusedSelectorUnitTest", seed);
