@@ -141,17 +141,30 @@ public final class SimGemmEngine {
      * last Y beat leaves (over all lanes; cycle 0 = the engine's first cycle after ap_start): what
      * {@code GemmCycleModel.tileDrains} predicts.
      */
-    public long[] tileDrains(Int8Tensor x, Int8Tensor w, BlockMask mask) {
+    public TileTiming tileDrains(Int8Tensor x, Int8Tensor w, BlockMask mask) {
         return tileDrains(x, w, mask, new long[config.tiles(x.shape()[0])]);
     }
 
+    /** Per row tile, the cycle its last Y beat leaves; and the run's busy_cycles. */
+    public record TileTiming(long[] drains, long busyCycles) {}
+
     /**
      * {@link #tileDrains(Int8Tensor, Int8Tensor, BlockMask)} with row tile t's X beats offered only from
-     * cycle {@code xReady[t]} on: what {@code GemmCycleModel.tileDrains(..., xReady)} predicts.
+     * cycle {@code xReady[t]} on (non-decreasing, one per tile): what {@code GemmCycleModel.tileDrains(...,
+     * xReady)} and {@code GemmCycleModel.cycles(..., xReady)} predict.
      */
-    public long[] tileDrains(Int8Tensor x, Int8Tensor w, BlockMask mask, long[] xReady) {
+    public TileTiming tileDrains(Int8Tensor x, Int8Tensor w, BlockMask mask, long[] xReady) {
         int m = x.shape()[0];
         GemmSchedule schedule = check(x, w, mask);
+        if (xReady.length != config.tiles(m)) {
+            throw new IllegalArgumentException(xReady.length + " ready times for " + config.tiles(m) + " row tiles");
+        }
+        for (int t = 1; t < xReady.length; t++) {
+            if (xReady[t] < xReady[t - 1]) {
+                throw new IllegalArgumentException("X ready times must not decrease (tiles load in order): "
+                        + java.util.Arrays.toString(xReady));
+            }
+        }
         try (SimInstance sim = model.newInstance()) {
             AxiLiteMaster axi = configure(sim, m, x.shape()[1], schedule);
             int tiles = config.tiles(m);
@@ -184,7 +197,12 @@ public final class SimGemmEngine {
                     }
                 }
             }
-            return drains;
+            // The run ends a cycle or two after its last Y beat; busy_cycles is final once ap_done raises irq.
+            if (sim.runUntil("irq", 1000) == SimInstance.BUDGET_EXHAUSTED) {
+                throw new IllegalStateException("the engine did not raise ap_done after its last Y beat");
+            }
+            long busy = Integer.toUnsignedLong(axi.read(GemmEngine.layout(config).status().get("busy_cycles")));
+            return new TileTiming(drains, busy);
         }
     }
 }

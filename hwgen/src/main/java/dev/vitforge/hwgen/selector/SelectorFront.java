@@ -75,14 +75,15 @@ public final class SelectorFront {
                 throw new IllegalArgumentException("selector front: mlp.0 at " + mlp0Chunk + " inputs per cycle "
                         + "cannot keep up with in_proj at " + inProjChunk + " (d = " + headDim + ", L = " + lanes + ")");
             }
-            // The model also needs the GELU's table (d beats) and in_proj's weights in before the
-            // LayerNorm's first row reaches them.
+            // The model also needs in_proj's weights in when the LayerNorm's first row reaches in_proj, and
+            // the GELU's table (d beats) in when in_proj's first result reaches the GELU.
             long lnFirstOut = LayerNormUnit.cycles(headDim, 1, lanes) - headDim / lanes;
             long weights = headDim / inProjChunk + (4 + inProjChunk - 1) / inProjChunk;
-            if (headDim > lnFirstOut || weights > lnFirstOut) {
-                throw new IllegalArgumentException("selector front: the GELU table (" + headDim + " beats) or in_proj's "
-                        + "weights (" + weights + ") would still be loading when the first row arrives at cycle "
-                        + lnFirstOut + " (d = " + headDim + ", L = " + lanes + ")");
+            long firstAcc = lnFirstOut + perRow + MatVecUnit.LATENCY;
+            if (weights > lnFirstOut || headDim > firstAcc) {
+                throw new IllegalArgumentException("selector front: in_proj's weights (" + weights + " beats, needed "
+                        + "at cycle " + lnFirstOut + ") or the GELU table (" + headDim + " beats, needed at cycle "
+                        + firstAcc + ") would still be loading (d = " + headDim + ", L = " + lanes + ")");
             }
         }
 
