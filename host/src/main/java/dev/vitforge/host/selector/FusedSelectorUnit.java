@@ -236,24 +236,10 @@ public final class FusedSelectorUnit {
     }
 
     private IntegerSelector.Packed pack(int[][] patches, boolean[] keep, int[] p, int[] pkg, long pkgWeight) {
-        int lanes = shapes.packLanes();
-        int n = patches.length;
-        int b = shapes.dim() / lanes;
-        int kept = 0;
-        for (boolean x : keep) {
-            kept += x ? 1 : 0;
-        }
         try (SimInstance sim = pack.newInstance()) {
-            sim.reset(2);
-            sim.poke("tokens", n);
-            sim.poke("pkg_weight_in", pkgWeight);
-            sim.push("pkg_in", PackUnit.packageBeats(pkg, lanes), PackUnit.rowLast(1, b));
-            sim.push("in", PackUnit.inBeats(patches, keep, p, lanes), PackUnit.rowLast(n, b));
-            sim.expect("kept", kept * b);
-            sim.expect("pkg_out", b);
-            finish(sim, n, "pack");
-            int[][] keptRows = PackUnit.keptRows(sim.pop("kept").words(), shapes.dim(), lanes);
-            return PackUnit.packageOut(sim.pop("pkg_out").words(), keptRows, lanes);
+            SelectorUnit.queuePack(sim, patches, keep, p, pkg, pkgWeight, shapes.packLanes());
+            finish(sim, patches.length, "pack");
+            return SelectorUnit.packed(sim, shapes.dim(), shapes.packLanes());
         }
     }
 

@@ -388,22 +388,34 @@ public final class SelectorUnit implements SelectorKernels {
             count("pack", PackUnit.cycles(dim, n, lanes));
             return SelectorKernels.JAVA.pack(patches, keep, p, pkg, pkgWeight);
         }
+        int beatsPerRow = dim / lanes;
+        try (SimInstance sim = pack.newInstance()) {
+            queuePack(sim, patches, keep, p, pkg, pkgWeight, lanes);
+            count("pack", run(sim, (long) (n + 1) * beatsPerRow + dim, "pack"));
+            return packed(sim, dim, lanes);
+        }
+    }
+
+    /** A pack run queued on a fresh instance of the pack unit: the package token, then the rows with keep and p. */
+    static void queuePack(SimInstance sim, int[][] patches, boolean[] keep, int[] p, int[] pkg, long pkgWeight,
+                          int lanes) {
+        int beatsPerRow = pkg.length / lanes;
         int kept = 0;
         for (boolean k : keep) {
             kept += k ? 1 : 0;
         }
-        int beatsPerRow = dim / lanes;
-        try (SimInstance sim = pack.newInstance()) {
-            sim.reset(2);
-            sim.poke("tokens", n);
-            sim.poke("pkg_weight_in", pkgWeight);
-            sim.push("pkg_in", PackUnit.packageBeats(pkg, lanes), PackUnit.rowLast(1, beatsPerRow));
-            sim.push("in", PackUnit.inBeats(patches, keep, p, lanes), PackUnit.rowLast(n, beatsPerRow));
-            sim.expect("kept", kept * beatsPerRow);
-            sim.expect("pkg_out", beatsPerRow);
-            count("pack", run(sim, (long) (n + 1) * beatsPerRow + dim, "pack"));
-            int[][] rows = PackUnit.keptRows(sim.pop("kept").words(), dim, lanes);
-            return PackUnit.packageOut(sim.pop("pkg_out").words(), rows, lanes);
-        }
+        sim.reset(2);
+        sim.poke("tokens", patches.length);
+        sim.poke("pkg_weight_in", pkgWeight);
+        sim.push("pkg_in", PackUnit.packageBeats(pkg, lanes), PackUnit.rowLast(1, beatsPerRow));
+        sim.push("in", PackUnit.inBeats(patches, keep, p, lanes), PackUnit.rowLast(patches.length, beatsPerRow));
+        sim.expect("kept", kept * beatsPerRow);
+        sim.expect("pkg_out", beatsPerRow);
+    }
+
+    /** The kept rows and the new package token of a finished pack run. */
+    static IntegerSelector.Packed packed(SimInstance sim, int dim, int lanes) {
+        int[][] rows = PackUnit.keptRows(sim.pop("kept").words(), dim, lanes);
+        return PackUnit.packageOut(sim.pop("pkg_out").words(), rows, lanes);
     }
 }

@@ -197,39 +197,16 @@ public final class SelectorFront {
         m.assign(rowMean.data(), slice(lnData.ref(), 8 * lanes + 7, 8 * lanes));
         m.assign(rowMean.last(), constant(1, 1));
 
-        // in_proj.
-        Map<String, Expr> projIn = Wiring.common(clk, rstN);
-        Wiring.passParam(m, "in_proj_param", inProj, projIn);
-        projIn.put("in_tvalid", projValid);
-        projIn.put("in_tdata", slice(lnData.ref(), 8 * lanes - 1, 0));
-        Map<String, Signal> projOut = new LinkedHashMap<>();
-        projOut.put("in_tready", projReady);
-        Signal accValid = Wiring.wire(m, "in_proj_out_valid", 1, projOut, "out_tvalid");
-        Signal accData = Wiring.wire(m, "in_proj_out_data", 32 * lanes, projOut, "out_tdata");
-        Signal accLast = Wiring.wire(m, "in_proj_out_last", 1, projOut, "out_tlast");
+        // in_proj, then the GELU over its row (channels = d).
         Signal geluInReady = m.wire("gelu_in_ready", 1);
-        projIn.put("out_tready", geluInReady.ref());
-        Wiring.readyOut(m, projOut, "in_proj_param");
-
-        // GELU over the in_proj row (channels = d).
-        Map<String, Expr> geluIn = Wiring.common(clk, rstN);
-        geluIn.put("channels", constant(d, gelu.port("channels").orElseThrow().width()));
-        geluIn.put("gelu_b", m.inputSigned("gelu_b", 64).ref());
-        geluIn.put("gelu_c", m.inputSigned("gelu_c", 64).ref());
-        geluIn.put("out_mult", m.input("gelu_out_mult", Arith.MULT_WIDTH).ref());
-        geluIn.put("out_shift", m.input("gelu_out_shift", Arith.SHIFT_WIDTH).ref());
-        Wiring.passParam(m, "gelu_param", gelu, geluIn);
-        geluIn.put("in_tvalid", accValid.ref());
-        geluIn.put("in_tdata", accData.ref());
-        geluIn.put("in_tlast", accLast.ref());
-        Map<String, Signal> geluOut = new LinkedHashMap<>();
-        geluOut.put("in_tready", geluInReady);
-        Signal uValid = Wiring.wire(m, "u_valid", 1, geluOut, "out_tvalid");
-        Signal uData = Wiring.wire(m, "u_data", 8 * lanes, geluOut, "out_tdata");
-        Signal uLast = Wiring.wire(m, "u_last", 1, geluOut, "out_tlast");
         Signal uReady = m.wire("u_ready", 1);
-        geluIn.put("out_tready", uReady.ref());
-        Wiring.readyOut(m, geluOut, "gelu_param");
+        Wiring.Out acc = Wiring.matVec(m, "in_proj", inProj, clk, rstN, projValid, slice(lnData.ref(), 8 * lanes - 1,
+                0), projReady, geluInReady.ref());
+        Wiring.Out u = Wiring.gelu(m, "gelu", gelu, d, clk, rstN, acc.valid().ref(), acc.data().ref(),
+                acc.last().ref(), geluInReady, uReady.ref());
+        Signal uValid = u.valid();
+        Signal uData = u.data();
+        Signal uLast = u.last();
 
         Expr meansBusy = tokenMeans(m, s, globalU, uData.ref(), uLast.ref());
 
@@ -249,23 +226,14 @@ public final class SelectorFront {
         m.assign(globalU.data(), uData.ref());
         m.assign(globalU.last(), uLast.ref());
 
-        // mlp.0's local half.
-        Map<String, Expr> mlpIn = Wiring.common(clk, rstN);
-        Wiring.passParam(m, "mlp0_param", mlp0, mlpIn);
-        mlpIn.put("in_tvalid", and(uValid.ref(), local));
-        mlpIn.put("in_tdata", uData.ref());
-        mlpIn.put("out_tready", localAcc.ready().ref());
-        Map<String, Signal> mlpOut = new LinkedHashMap<>();
-        mlpOut.put("in_tready", mlpReady);
-        mlpOut.put("out_tvalid", localAcc.valid());
-        mlpOut.put("out_tdata", localAcc.data());
-        mlpOut.put("out_tlast", localAcc.last());
-        Wiring.readyOut(m, mlpOut, "mlp0_param");
+        // mlp.0's local half, out on local_acc.
+        Wiring.Out z = Wiring.matVec(m, "mlp0", mlp0, clk, rstN, and(uValid.ref(), local), uData.ref(), mlpReady,
+                localAcc.ready().ref());
+        m.assign(localAcc.valid(), z.valid().ref());
+        m.assign(localAcc.data(), z.data().ref());
+        m.assign(localAcc.last(), z.last().ref());
 
         m.instance("layernorm", ln, lnIn, lnOut);
-        m.instance("in_proj", inProj, projIn, projOut);
-        m.instance("gelu", gelu, geluIn, geluOut);
-        m.instance("mlp0_local", mlp0, mlpIn, mlpOut);
         return m.build();
     }
 

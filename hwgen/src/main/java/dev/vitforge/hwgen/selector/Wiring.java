@@ -52,17 +52,7 @@ final class Wiring {
                       Signal inReady, Expr outReady) {
         Map<String, Expr> in = common(clk, rstN);
         passParam(m, name + "_param", kernel, in);
-        in.put("in_tvalid", inValid);
-        in.put("in_tdata", inData);
-        in.put("out_tready", outReady);
-        Map<String, Signal> out = new java.util.LinkedHashMap<>();
-        out.put("in_tready", inReady);
-        readyOut(m, out, name + "_param");
-        Out o = new Out(wire(m, name + "_out_valid", 1, out, "out_tvalid"),
-                wire(m, name + "_out_data", kernel.port("out_tdata").orElseThrow().width(), out, "out_tdata"),
-                wire(m, name + "_out_last", 1, out, "out_tlast"));
-        m.instance(name, kernel, in, out);
-        return o;
+        return connect(m, name, kernel, in, inValid, inData, inReady, outReady);
     }
 
     /**
@@ -80,9 +70,15 @@ final class Wiring {
         in.put("out_mult", m.input(name + "_out_mult", Arith.MULT_WIDTH).ref());
         in.put("out_shift", m.input(name + "_out_shift", Arith.SHIFT_WIDTH).ref());
         passParam(m, name + "_param", kernel, in);
+        in.put("in_tlast", inLast);
+        return connect(m, name, kernel, in, inValid, inData, inReady, outReady);
+    }
+
+    /** The kernel's data streams and {@code param} ready, then the instance; its outputs into new wires. */
+    private static Out connect(ModuleBuilder m, String name, Module kernel, Map<String, Expr> in, Expr inValid,
+                               Expr inData, Signal inReady, Expr outReady) {
         in.put("in_tvalid", inValid);
         in.put("in_tdata", inData);
-        in.put("in_tlast", inLast);
         in.put("out_tready", outReady);
         Map<String, Signal> out = new java.util.LinkedHashMap<>();
         out.put("in_tready", inReady);
