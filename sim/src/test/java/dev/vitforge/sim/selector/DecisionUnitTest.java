@@ -2,10 +2,8 @@ package dev.vitforge.sim.selector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -20,11 +18,8 @@ import dev.vitforge.models.quant.IntOps;
 import dev.vitforge.models.quant.Requant;
 import dev.vitforge.sim.tb.Scoreboard;
 import dev.vitforge.sim.tb.Seeds;
-import dev.vitforge.sim.tools.CrossSimulation;
 import dev.vitforge.sim.tools.DesignFiles;
-import dev.vitforge.sim.tools.Lint;
 import dev.vitforge.sim.verilator.Beats;
-import dev.vitforge.sim.verilator.RtlSource;
 import dev.vitforge.sim.verilator.SimInstance;
 import dev.vitforge.sim.verilator.VerilatorModel;
 
@@ -103,9 +98,7 @@ class DecisionUnitTest {
     void lintIsClean() {
         for (int heads : new int[] {1, 2, 3, 6}) {
             Design d = DecisionUnit.design(heads);
-            Path dir = Path.of("target", "work", d.top().name());
-            assertEquals("", Lint.verilator(d, dir.resolve("lint")), "verilator -Wall, heads " + heads);
-            assertEquals("", Lint.icarus(d, dir.resolve("icarus")), "iverilog, heads " + heads);
+            KernelChecks.assertLintClean(d);
         }
     }
 
@@ -113,11 +106,7 @@ class DecisionUnitTest {
     void verilatorAndIcarusAgree() {
         Design d = DecisionUnit.design(2);
         long seed = Seeds.of("decision unit cross-simulation", 17);
-        RtlSource source = DesignFiles.source(d);
-        CrossSimulation.Stimulus stimulus = CrossSimulation.random(source, seed, 300);
-        Path dir = Path.of("target", "work", d.top().name(), "cross");
-        assertNull(CrossSimulation.disagreement(d, source, stimulus, dir),
-                replay(seed));
+        KernelChecks.assertIcarusAgrees(d, seed, 300, "DecisionUnitTest");
     }
 
     /** Runs one scenario, scores every output beat against the reference, returns sim.run's cycles. */

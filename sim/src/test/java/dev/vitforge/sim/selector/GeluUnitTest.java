@@ -2,9 +2,7 @@ package dev.vitforge.sim.selector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -21,11 +19,8 @@ import dev.vitforge.models.quant.Requant;
 import dev.vitforge.models.quant.SelectorKernels;
 import dev.vitforge.sim.tb.Scoreboard;
 import dev.vitforge.sim.tb.Seeds;
-import dev.vitforge.sim.tools.CrossSimulation;
 import dev.vitforge.sim.tools.DesignFiles;
-import dev.vitforge.sim.tools.Lint;
 import dev.vitforge.sim.verilator.Beats;
-import dev.vitforge.sim.verilator.RtlSource;
 import dev.vitforge.sim.verilator.SimInstance;
 import dev.vitforge.sim.verilator.VerilatorModel;
 
@@ -139,8 +134,7 @@ class GeluUnitTest {
     void lintIsSilent() {
         for (Design d : List.of(GeluUnit.design(64, 16), GeluUnit.design(1, 1), GeluUnit.design(3, 4),
                 GeluUnit.design(64, 1))) {
-            assertEquals("", Lint.verilator(d, work(d, "lint")));
-            assertEquals("", Lint.icarus(d, work(d, "icarus")));
+            KernelChecks.assertLintClean(d);
         }
     }
 
@@ -148,10 +142,7 @@ class GeluUnitTest {
     void verilatorAgreesWithIcarus() {
         Design d = GeluUnit.design(16, 4); // the 4-lane build the other tests use
         long seed = Seeds.of("gelu unit cross-simulation", 31);
-        RtlSource source = DesignFiles.source(d);
-        CrossSimulation.Stimulus stimulus = CrossSimulation.random(source, seed, 400);
-        assertNull(CrossSimulation.disagreement(d, source, stimulus, work(d, "cross")),
-                Seeds.replay("sim", "GeluUnitTest", seed));
+        KernelChecks.assertIcarusAgrees(d, seed, 400, "GeluUnitTest");
     }
 
     /**
@@ -261,7 +252,4 @@ class GeluUnitTest {
         return new int[] {(int) v, (int) (v >>> 32)};
     }
 
-    private static Path work(Design d, String what) {
-        return Path.of("target", "work", d.top().name(), what);
-    }
 }

@@ -2,9 +2,7 @@ package dev.vitforge.sim.selector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,11 +17,8 @@ import dev.vitforge.models.quant.Requant;
 import dev.vitforge.models.quant.SelectorKernels;
 import dev.vitforge.sim.tb.Scoreboard;
 import dev.vitforge.sim.tb.Seeds;
-import dev.vitforge.sim.tools.CrossSimulation;
 import dev.vitforge.sim.tools.DesignFiles;
-import dev.vitforge.sim.tools.Lint;
 import dev.vitforge.sim.verilator.Beats;
-import dev.vitforge.sim.verilator.RtlSource;
 import dev.vitforge.sim.verilator.SimInstance;
 import dev.vitforge.sim.verilator.VerilatorModel;
 
@@ -140,8 +135,7 @@ class GroupMeanUnitTest {
     void lintIsSilent() {
         for (int lanes : new int[] {1, 3, 16}) { // 3: an adder tree with an odd term
             Design d = GroupMeanUnit.design(lanes);
-            assertEquals("", Lint.verilator(d, work(d, "lint")));
-            assertEquals("", Lint.icarus(d, work(d, "icarus")));
+            KernelChecks.assertLintClean(d);
         }
     }
 
@@ -149,10 +143,7 @@ class GroupMeanUnitTest {
     void verilatorAgreesWithIcarus() {
         Design d = GroupMeanUnit.design(4);
         long seed = Seeds.of("group mean unit cross-simulation", 43);
-        RtlSource source = DesignFiles.source(d);
-        CrossSimulation.Stimulus stimulus = CrossSimulation.random(source, seed, 400);
-        assertNull(CrossSimulation.disagreement(d, source, stimulus, work(d, "cross")),
-                Seeds.replay("sim", "GroupMeanUnitTest", seed));
+        KernelChecks.assertIcarusAgrees(d, seed, 400, "GroupMeanUnitTest");
     }
 
     /**
@@ -215,7 +206,4 @@ class GroupMeanUnitTest {
         return g;
     }
 
-    private static Path work(Design d, String what) {
-        return Path.of("target", "work", d.top().name(), what);
-    }
 }

@@ -2,9 +2,7 @@ package dev.vitforge.sim.selector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -19,10 +17,7 @@ import dev.vitforge.models.quant.IntLayerNorm;
 import dev.vitforge.models.quant.Requant;
 import dev.vitforge.sim.tb.Scoreboard;
 import dev.vitforge.sim.tb.Seeds;
-import dev.vitforge.sim.tools.CrossSimulation;
 import dev.vitforge.sim.tools.DesignFiles;
-import dev.vitforge.sim.tools.Lint;
-import dev.vitforge.sim.verilator.RtlSource;
 import dev.vitforge.sim.verilator.SimInstance;
 import dev.vitforge.sim.verilator.VerilatorModel;
 
@@ -123,19 +118,13 @@ class LayerNormUnitTest {
     void verilatorAndIcarusAgree() {
         long seed = Seeds.of("layernorm-cross", 5);
         Design d = design(8, 4);
-        RtlSource source = DesignFiles.source(d);
-        CrossSimulation.Stimulus stimulus = CrossSimulation.random(source, seed, 400);
-        Path dir = Path.of("target", "work", d.top().name(), "cross");
-        assertNull(CrossSimulation.disagreement(d, source, stimulus, dir),
-                Seeds.replay("sim", "LayerNormUnitTest", seed));
+        KernelChecks.assertIcarusAgrees(d, seed, 400, "LayerNormUnitTest");
     }
 
     @ParameterizedTest(name = "max {0} lanes {1}")
     @CsvSource({"64, 16", "7, 1"})
     void lintIsClean(int maxWidth, int lanes) {
         Design d = design(maxWidth, lanes);
-        Path dir = Path.of("target", "work", d.top().name());
-        assertEquals("", Lint.verilator(d, dir.resolve("lint")));
-        assertEquals("", Lint.icarus(d, dir.resolve("icarus")));
+        KernelChecks.assertLintClean(d);
     }
 }

@@ -2,10 +2,8 @@ package dev.vitforge.sim.selector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,11 +17,8 @@ import dev.vitforge.hwgen.selector.MatVecUnit;
 import dev.vitforge.hwgen.selector.MatVecUnit.Shape;
 import dev.vitforge.sim.tb.Scoreboard;
 import dev.vitforge.sim.tb.Seeds;
-import dev.vitforge.sim.tools.CrossSimulation;
 import dev.vitforge.sim.tools.DesignFiles;
-import dev.vitforge.sim.tools.Lint;
 import dev.vitforge.sim.verilator.Beats;
-import dev.vitforge.sim.verilator.RtlSource;
 import dev.vitforge.sim.verilator.SimInstance;
 import dev.vitforge.sim.verilator.VerilatorModel;
 
@@ -110,8 +105,7 @@ class MatVecUnitTest {
     void lintIsSilent() {
         for (Shape s : List.of(SHAPES.get(0), SHAPES.get(3), SHAPES.get(6))) {
             Design d = MatVecUnit.design(s);
-            assertEquals("", Lint.verilator(d, work(d, "lint")));
-            assertEquals("", Lint.icarus(d, work(d, "icarus")));
+            KernelChecks.assertLintClean(d);
         }
     }
 
@@ -119,10 +113,7 @@ class MatVecUnitTest {
     void verilatorAgreesWithIcarus() {
         Design d = MatVecUnit.design(new Shape(8, 5, 4, 2));
         long seed = Seeds.of("matvec unit cross-simulation", 61);
-        RtlSource source = DesignFiles.source(d);
-        CrossSimulation.Stimulus stimulus = CrossSimulation.random(source, seed, 400);
-        assertNull(CrossSimulation.disagreement(d, source, stimulus, work(d, "cross")),
-                Seeds.replay("sim", "MatVecUnitTest", seed));
+        KernelChecks.assertIcarusAgrees(d, seed, 400, "MatVecUnitTest");
     }
 
     /** Mode 0: random; 1: every weight and input at -128 (the largest products); 2: biases at the int32 extremes. */
@@ -184,7 +175,4 @@ class MatVecUnitTest {
         new Scoreboard("matvec " + c.what(), Seeds.replay("sim", "MatVecUnitTest", seed)).check(expected, actual);
     }
 
-    private static Path work(Design d, String what) {
-        return Path.of("target", "work", d.top().name(), what);
-    }
 }

@@ -3,9 +3,7 @@ package dev.vitforge.sim.selector;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,11 +16,8 @@ import dev.vitforge.hwgen.selector.PackUnit;
 import dev.vitforge.models.quant.IntegerSelector;
 import dev.vitforge.sim.tb.Scoreboard;
 import dev.vitforge.sim.tb.Seeds;
-import dev.vitforge.sim.tools.CrossSimulation;
 import dev.vitforge.sim.tools.DesignFiles;
-import dev.vitforge.sim.tools.Lint;
 import dev.vitforge.sim.verilator.Beats;
-import dev.vitforge.sim.verilator.RtlSource;
 import dev.vitforge.sim.verilator.SimInstance;
 import dev.vitforge.sim.verilator.VerilatorModel;
 
@@ -259,8 +254,7 @@ class PackUnitTest {
         // With and without the forwarding of one-beat rows, with and without lanes.
         for (int[] shape : new int[][] {{4, 1}, {12, 4}, {16, 16}}) {
             Design d = PackUnit.design(shape[0], MAX_TOKENS, shape[1]);
-            assertEquals("", Lint.verilator(d, work(d, "lint")), d.top().name());
-            assertEquals("", Lint.icarus(d, work(d, "icarus")), d.top().name());
+            KernelChecks.assertLintClean(d);
         }
     }
 
@@ -273,17 +267,12 @@ class PackUnitTest {
     void verilatorAgreesWithIcarus() {
         Design d = PackUnit.design(12, MAX_TOKENS, 4);
         long seed = Seeds.of("pack unit cross-simulation", 37);
-        RtlSource source = DesignFiles.source(d);
-        CrossSimulation.Stimulus stimulus = CrossSimulation.random(source, seed, 1500);
-        int tokens = stimulus.inputs().stream().map(p -> p.name()).toList().indexOf("tokens");
-        for (java.math.BigInteger[] row : stimulus.cycles()) {
-            row[tokens] = java.math.BigInteger.valueOf(3);
-        }
-        assertNull(CrossSimulation.disagreement(d, source, stimulus, work(d, "cross")),
-                Seeds.replay("sim", "PackUnitTest", seed));
+        KernelChecks.assertIcarusAgrees(d, seed, 1500, "PackUnitTest", stimulus -> {
+            int tokens = stimulus.inputs().stream().map(p -> p.name()).toList().indexOf("tokens");
+            for (java.math.BigInteger[] row : stimulus.cycles()) {
+                row[tokens] = java.math.BigInteger.valueOf(3);
+            }
+        });
     }
 
-    private static Path work(Design d, String what) {
-        return Path.of("target", "work", d.top().name(), what);
-    }
 }

@@ -2,10 +2,8 @@ package dev.vitforge.sim.selector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,11 +21,8 @@ import dev.vitforge.models.quant.Requant;
 import dev.vitforge.models.quant.SelectorKernels;
 import dev.vitforge.sim.tb.Scoreboard;
 import dev.vitforge.sim.tb.Seeds;
-import dev.vitforge.sim.tools.CrossSimulation;
 import dev.vitforge.sim.tools.DesignFiles;
-import dev.vitforge.sim.tools.Lint;
 import dev.vitforge.sim.verilator.Beats;
-import dev.vitforge.sim.verilator.RtlSource;
 import dev.vitforge.sim.verilator.SimInstance;
 import dev.vitforge.sim.verilator.VerilatorModel;
 
@@ -212,8 +207,7 @@ class SelectorBackTest {
     void lintIsSilent() {
         for (Shape s : List.of(DEIT, SMALL)) {
             Design d = SelectorBack.design(s);
-            assertEquals("", Lint.verilator(d, work(d, "lint")));
-            assertEquals("", Lint.icarus(d, work(d, "icarus")));
+            KernelChecks.assertLintClean(d);
         }
     }
 
@@ -221,13 +215,7 @@ class SelectorBackTest {
     void verilatorAgreesWithIcarus() {
         Design d = SelectorBack.design(SMALL);
         long seed = Seeds.of("selector back cross-simulation", 89);
-        RtlSource source = DesignFiles.source(d);
-        CrossSimulation.Stimulus stimulus = CrossSimulation.random(source, seed, 600);
-        assertNull(CrossSimulation.disagreement(d, source, stimulus, work(d, "cross")),
-                Seeds.replay("sim", "SelectorBackTest", seed));
+        KernelChecks.assertIcarusAgrees(d, seed, 600, "SelectorBackTest");
     }
 
-    private static Path work(Design d, String what) {
-        return Path.of("target", "work", d.top().name(), what);
-    }
 }

@@ -2,9 +2,7 @@ package dev.vitforge.sim.selector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,11 +22,8 @@ import dev.vitforge.models.quant.Requant;
 import dev.vitforge.models.quant.SelectorKernels;
 import dev.vitforge.sim.tb.Scoreboard;
 import dev.vitforge.sim.tb.Seeds;
-import dev.vitforge.sim.tools.CrossSimulation;
 import dev.vitforge.sim.tools.DesignFiles;
-import dev.vitforge.sim.tools.Lint;
 import dev.vitforge.sim.verilator.Beats;
-import dev.vitforge.sim.verilator.RtlSource;
 import dev.vitforge.sim.verilator.SimInstance;
 import dev.vitforge.sim.verilator.VerilatorModel;
 
@@ -331,8 +326,7 @@ class SelectorFrontTest {
     void lintIsSilent() {
         for (Shape s : List.of(DEIT, SMALL, FUSED)) {
             Design d = SelectorFront.design(s);
-            assertEquals("", Lint.verilator(d, work(d, "lint")));
-            assertEquals("", Lint.icarus(d, work(d, "icarus")));
+            KernelChecks.assertLintClean(d);
         }
     }
 
@@ -340,13 +334,7 @@ class SelectorFrontTest {
     void verilatorAgreesWithIcarus() {
         Design d = SelectorFront.design(SMALL);
         long seed = Seeds.of("selector front cross-simulation", 73);
-        RtlSource source = DesignFiles.source(d);
-        CrossSimulation.Stimulus stimulus = CrossSimulation.random(source, seed, 600);
-        assertNull(CrossSimulation.disagreement(d, source, stimulus, work(d, "cross")),
-                Seeds.replay("sim", "SelectorFrontTest", seed));
+        KernelChecks.assertIcarusAgrees(d, seed, 600, "SelectorFrontTest");
     }
 
-    private static Path work(Design d, String what) {
-        return Path.of("target", "work", d.top().name(), what);
-    }
 }

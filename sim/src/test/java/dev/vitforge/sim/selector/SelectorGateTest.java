@@ -2,9 +2,7 @@ package dev.vitforge.sim.selector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,11 +17,8 @@ import dev.vitforge.hwgen.selector.SelectorGate;
 import dev.vitforge.models.quant.SelectorKernels;
 import dev.vitforge.sim.tb.Scoreboard;
 import dev.vitforge.sim.tb.Seeds;
-import dev.vitforge.sim.tools.CrossSimulation;
 import dev.vitforge.sim.tools.DesignFiles;
-import dev.vitforge.sim.tools.Lint;
 import dev.vitforge.sim.verilator.Beats;
-import dev.vitforge.sim.verilator.RtlSource;
 import dev.vitforge.sim.verilator.SimInstance;
 import dev.vitforge.sim.verilator.VerilatorModel;
 
@@ -128,8 +123,7 @@ class SelectorGateTest {
     void lintIsSilent() {
         for (int heads : new int[] {1, 3, 12}) {
             Design d = SelectorGate.design(heads);
-            assertEquals("", Lint.verilator(d, work(d, "lint")));
-            assertEquals("", Lint.icarus(d, work(d, "icarus")));
+            KernelChecks.assertLintClean(d);
         }
     }
 
@@ -137,13 +131,7 @@ class SelectorGateTest {
     void verilatorAgreesWithIcarus() {
         Design d = SelectorGate.design(3);
         long seed = Seeds.of("selector gate cross-simulation", 103);
-        RtlSource source = DesignFiles.source(d);
-        CrossSimulation.Stimulus stimulus = CrossSimulation.random(source, seed, 600);
-        assertNull(CrossSimulation.disagreement(d, source, stimulus, work(d, "cross")),
-                Seeds.replay("sim", "SelectorGateTest", seed));
+        KernelChecks.assertIcarusAgrees(d, seed, 600, "SelectorGateTest");
     }
 
-    private static Path work(Design d, String what) {
-        return Path.of("target", "work", d.top().name(), what);
-    }
 }
