@@ -37,7 +37,7 @@ public final class GemmCycleModel {
     }
 
     public static long cycles(GemmConfig c, GemmSchedule schedule, int[] beatsPerColumn, int m, int k) {
-        return run(c, schedule, beatsPerColumn, m, k, null);
+        return run(c, schedule, beatsPerColumn, m, k, null, null);
     }
 
     /**
@@ -47,7 +47,7 @@ public final class GemmCycleModel {
      */
     public static long[] tileDrains(GemmConfig c, GemmSchedule schedule, int[] beatsPerColumn, int m, int k) {
         long[] drains = new long[c.tiles(m)];
-        run(c, schedule, beatsPerColumn, m, k, drains);
+        run(c, schedule, beatsPerColumn, m, k, drains, null);
         return drains;
     }
 
@@ -74,10 +74,7 @@ public final class GemmCycleModel {
         return run(c, schedule, beatsPerColumn, m, k, null, xReady);
     }
 
-    private static long run(GemmConfig c, GemmSchedule schedule, int[] beatsPerColumn, int m, int k, long[] drains) {
-        return run(c, schedule, beatsPerColumn, m, k, drains, null);
-    }
-
+    /** The recurrence; fills {@code drains} when given, holds tile loads to {@code xReady} when given. */
     private static long run(GemmConfig c, GemmSchedule schedule, int[] beatsPerColumn, int m, int k, long[] drains,
                             long[] xReady) {
         int tiles = c.tiles(m);
