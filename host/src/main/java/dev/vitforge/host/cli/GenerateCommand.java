@@ -14,6 +14,8 @@ import java.util.concurrent.Callable;
 
 import dev.vitforge.hwgen.emit.VerilogEmitter;
 import dev.vitforge.host.selector.SelectorUnit;
+import dev.vitforge.hwgen.selector.FusedSelector;
+import dev.vitforge.models.card.Architecture;
 import dev.vitforge.hwgen.gemm.GemmConfig;
 import dev.vitforge.hwgen.gemm.GemmEngine;
 import dev.vitforge.hwgen.gen.ControlRegisters;
@@ -63,10 +65,15 @@ final class GenerateCommand implements Callable<Integer> {
         GemmConfig config = plan.engine();
         Design design = GemmEngine.design(config);
         Map<String, String> rtl = new LinkedHashMap<>(VerilogEmitter.emit(design));
-        // The selector unit's kernels, sized from the card (D, H, the most patch tokens), when it has selectors.
-        SelectorUnit.Sizes unit = m.selectors().isEmpty() ? null
-                : SelectorUnit.Sizes.of(m.architecture(), plan.selectorLanes());
-        List<Design> kernels = unit == null ? List.of() : unit.designs();
+        // The selector the plan chose, sized from the card (D, H, the most patch tokens), when it has selectors:
+        // the fused selector's stages, or the selector unit's kernels.
+        Architecture a = m.architecture();
+        SelectorUnit.Sizes unit = m.selectors().isEmpty() || plan.fusedSelector() ? null
+                : SelectorUnit.Sizes.of(a, plan.selectorLanes());
+        FusedSelector.Shapes fused = plan.fusedSelector() ? FusedSelector.Shapes.of(a.embedDim(), a.numHeads()) : null;
+        int capacity = SelectorUnit.tokenCapacity(a.patches());
+        List<Design> kernels = unit != null ? unit.designs() : fused != null ? FusedSelector.designs(fused, capacity)
+                : List.of();
         for (Design k : kernels) {
             rtl.putAll(VerilogEmitter.emit(k));
         }
@@ -85,6 +92,9 @@ final class GenerateCommand implements Callable<Integer> {
         if (unit != null) {
             manifest.put("selector_unit", selectorManifest(unit, kernels, plan));
         }
+        if (fused != null) {
+            manifest.put("fused_selector", fusedManifest(fused, capacity, kernels, plan));
+        }
         files.put("manifest.json", AtomicFiles.json(manifest));
         files.put(target.name() + ".xdc", xdc(target, design));
         files.put("vivado/build.tcl", tcl(target, design, rtl.keySet()));
@@ -95,6 +105,36 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static Map<String, Object> fusedManifest(FusedSelector.Shapes s, int capacity, List<Design> stages,
+                                                     ModelPlan plan) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("stages", stages.stream().map(k -> k.top().name()).toList());
+        f.put("dim", s.dim());
+        f.put("heads", s.heads());
+        f.put("max_tokens", capacity);
+        f.put("why", plan.selectorReason());
+        f.put("linear_layers", "on the stages' own weight-resident arrays (in_proj and mlp.0 in the front, "
+                + "head_gate.0-1 in the gate, mlp.0's global half, mlp.1-2 in the tail)");
+        f.put("order", "per selector: front (patch rows, token-major head rows) -> local_acc, row_mean, global_mean; "
+                + "gate (row_mean) -> g1; global (global_mean) -> the tail's head_bias; tail (local_acc, head_bias) "
+                + "-> diff; decision (diff, g1) -> keep, p; pack (the patch rows again, keep, p, the package token) -> "
+                + "kept rows and the new package token; stream formats in each stage's Javadoc (hwgen/selector)");
+        f.put("integration", "AXI-Stream stages chained on chip beside the GEMM engine; vivado/build.tcl implements the "
+                + "GEMM engine, the stages' RTL is listed for a block design");
+        f.put("resources", resourcesJson(ResourceEstimate.fusedSelector(s)));
+        f.put("stage_cycles", PlanCommand.selectorStagesJson(plan));
+        return f;
+    }
+
+    private static Map<String, Object> resourcesJson(ResourceEstimate e) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("dsp", e.dsp());
+        r.put("bram36", e.bram36());
+        r.put("ff", e.ff());
+        r.put("lut", e.lut());
+        return r;
+    }
+
     private static Map<String, Object> selectorManifest(SelectorUnit.Sizes unit, List<Design> kernels, ModelPlan plan) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("kernels", kernels.stream().map(k -> k.top().name()).toList());
@@ -102,7 +142,7 @@ final class GenerateCommand implements Callable<Integer> {
         s.put("heads", unit.heads());
         s.put("max_tokens", unit.maxTokens());
         s.put("lanes", unit.lanes());
-        s.put("lanes_why", plan.selectorLanesReason());
+        s.put("lanes_why", plan.selectorReason());
         s.put("linear_layers", "on the GEMM engine (selectors.*.in_proj, mlp.0-2, head_gate.0-1 in the schedule)");
         s.put("order", "per selector: layernorm, gelu (in_proj), group_mean (global half), gelu (mlp.0), gelu (mlp.1), "
                 + "group_mean (channel means), gelu (head_gate.0), decision, pack; stream formats in each kernel's "
@@ -163,7 +203,7 @@ final class GenerateCommand implements Callable<Integer> {
         out.put("streams", streams);
         out.put("schedule", PlanCommand.layersJson(plan));
         out.put("predicted_gemm_cycles", plan.predictedGemmCycles());
-        out.put("predicted_selector_unit_cycles", plan.predictedSelectorUnitCycles());
+        out.put("predicted_selector_cycles", plan.predictedSelectorCycles());
         out.put("predicted_cycles", plan.predictedCycles());
         ResourceEstimate e = ResourceEstimate.of(c);
         Map<String, Object> resources = new LinkedHashMap<>();

@@ -46,7 +46,7 @@ record LatencyCost(Board board, GemmConfig engine, Map<String, int[]> mk, long d
             }
         }
         return new LatencyCost(board, dense.engine(), Map.copyOf(mk), prunedCycles,
-                dense.predictedGemmCycles() - prunedCycles + dense.predictedSelectorUnitCycles());
+                dense.predictedGemmCycles() - prunedCycles + dense.predictedSelectorCycles());
     }
 
     @Override

@@ -70,21 +70,27 @@ final class PlanCommand implements Callable<Integer> {
                 estimate.dsp(), target.dsp(), estimate.bram36(), target.bram36(), estimate.ff(), target.ff(),
                 estimate.lut(), target.lut(),
                 estimate.fits(target) ? "" : "  DOES NOT FIT");
+        var arch = m.architecture();
+        String selectorName = plan.fusedSelector() ? "fused selector" : "selector unit";
         if (!selectors.isEmpty()) {
-            ResourceEstimate unit = ResourceEstimate.selectorUnit(plan.selectorLanes());
+            ResourceEstimate unit = plan.selectorResources(arch);
             ResourceEstimate both = estimate.plus(unit);
-            System.out.printf("  + selector unit (Yosys-fitted): %d DSP, %d BRAM36, %d FF, %d LUT -> %d DSP, %d BRAM36, "
+            System.out.printf("  + " + selectorName + " (Yosys-fitted): %d DSP, %d BRAM36, %d FF, %d LUT -> %d DSP, %d BRAM36, "
                             + "%d FF, %d LUT%s%n", unit.dsp(), unit.bram36(), unit.ff(), unit.lut(), both.dsp(),
                     both.bram36(), both.ff(), both.lut(), both.fits(target) ? "" : "  DOES NOT FIT");
         }
-        var arch = m.architecture();
-        if (!selectors.isEmpty()) {
+        if (!selectors.isEmpty() && plan.fusedSelector()) {
+            System.out.printf("%nfused selector: %d stage(s) before blocks %s; D = %d, H = %d heads of d = %d; scores up to "
+                            + "%d patch tokens; every layer on its own arrays, beside the GEMM engine (%s)%n",
+                    selectors.size(), selectors.stream().map(Selector::beforeBlock).toList(), arch.embedDim(),
+                    arch.numHeads(), arch.headDim(), arch.patches(), plan.selectorReason());
+        } else if (!selectors.isEmpty()) {
             System.out.printf("%nselector unit: %d stage(s) before blocks %s; D = %d, H = %d heads of d = %d; scores up to "
                             + "%d patch tokens (the card's worst case: all kept); its linear layers (selectors.*) run on the "
                             + "GEMM engine; its LayerNorm, GELU, means, sigmoid, sign test, p divider, compaction and "
                             + "package token in the unit's kernels, %d elements per beat (%s)%n",
                     selectors.size(), selectors.stream().map(Selector::beforeBlock).toList(), arch.embedDim(),
-                    arch.numHeads(), arch.headDim(), arch.patches(), plan.selectorLanes(), plan.selectorLanesReason());
+                    arch.numHeads(), arch.headDim(), arch.patches(), plan.selectorLanes(), plan.selectorReason());
         }
         System.out.printf("%ntokens per block: %s%n", java.util.Arrays.toString(plan.tokensPerBlock()));
         System.out.printf("%n  %-22s %5s %5s %5s %4s %7s %12s %12s %10s%n", "product", "m", "k", "n", "x", "density",
@@ -98,11 +104,11 @@ final class PlanCommand implements Callable<Integer> {
         System.out.printf("%npredicted GEMM cycles per image: %d (compute bound %.0f, %.1f%%)%n",
                 plan.predictedGemmCycles(), bound, 100 * bound / plan.predictedGemmCycles());
         for (ModelPlan.SelectorStage st : plan.selectorStages()) {
-            System.out.printf("selector unit, %s before block %d on %d patch tokens: %d cycles %s%n", st.name(),
-                    st.beforeBlock(), st.patches(), st.total(), st.cycles());
+            System.out.printf("%s, %s before block %d on %d patch tokens: adds %d cycles; %d cycles of work %s%n",
+                    selectorName, st.name(), st.beforeBlock(), st.patches(), st.cost(), st.total(), st.cycles());
         }
-        System.out.printf("predicted cycles per image: %d (GEMM engine %d + selector unit %d), %.3f ms at %d MHz%n",
-                plan.predictedCycles(), plan.predictedGemmCycles(), plan.predictedSelectorUnitCycles(),
+        System.out.printf("predicted cycles per image: %d (GEMM engine %d + %s %d), %.3f ms at %d MHz%n",
+                plan.predictedCycles(), plan.predictedGemmCycles(), selectorName, plan.predictedSelectorCycles(),
                 plan.latencyMs(), target.clockMhz());
 
         if (schedule != null) {
@@ -124,7 +130,7 @@ final class PlanCommand implements Callable<Integer> {
             out.put("part", target.part());
             out.put("clock_mhz", target.clockMhz());
             out.put("predicted_gemm_cycles", plan.predictedGemmCycles());
-            out.put("predicted_selector_unit_cycles", plan.predictedSelectorUnitCycles());
+            out.put("predicted_selector_cycles", plan.predictedSelectorCycles());
             out.put("predicted_cycles", plan.predictedCycles());
             out.put("selector_stages", selectorStagesJson(plan));
             out.put("predicted_latency_ms", plan.latencyMs());
@@ -152,15 +158,16 @@ final class PlanCommand implements Callable<Integer> {
             resources.put("fits", res.fits(target));
             resources.put("how", "analytic estimate: one DSP per multiplier, X buffer BRAM per lane, Yosys-calibrated LUTs");
             if (!selectors.isEmpty()) {
-                ResourceEstimate unit = ResourceEstimate.selectorUnit(plan.selectorLanes());
+                ResourceEstimate unit = plan.selectorResources(arch);
                 Map<String, Object> u = new LinkedHashMap<>();
                 u.put("dsp", unit.dsp());
                 u.put("bram36", unit.bram36());
                 u.put("ff", unit.ff());
                 u.put("lut", unit.lut());
-                u.put("how", "linear in the lanes, fitted to Yosys synth_xilinx of the kernels");
-                resources.put("selector_unit", u);
-                resources.put("fits_with_selector_unit", res.plus(unit).fits(target));
+                u.put("how", plan.fusedSelector() ? "a DSP per multiplier and per stage lanes, fitted to Yosys "
+                        + "synth_xilinx of the DeiT-B build" : "linear in the lanes, fitted to Yosys synth_xilinx of the kernels");
+                resources.put(plan.fusedSelector() ? "fused_selector" : "selector_unit", u);
+                resources.put("fits_with_selector", res.plus(unit).fits(target));
             }
             out.put("resources", resources);
             out.put("tokens_per_block", plan.tokensPerBlock());
@@ -172,9 +179,14 @@ final class PlanCommand implements Callable<Integer> {
                 unit.put("head_dim", size(arch.headDim(), "embed_dim / num_heads"));
                 unit.put("max_patch_tokens", size(arch.patches(), "every patch token kept: the worst case"));
                 unit.put("keep_ratios", selectors.stream().map(Selector::keepRatio).toList());
-                unit.put("lanes", size(plan.selectorLanes(), plan.selectorLanesReason()));
-                unit.put("linear_layers", "on the GEMM engine (selectors.* products above)");
-                out.put("selector_unit", unit);
+                unit.put("kind", size(plan.fusedSelector() ? "fused" : "unit", plan.selectorReason()));
+                if (plan.fusedSelector()) {
+                    unit.put("linear_layers", "on the fused selector's own arrays, beside the GEMM engine");
+                } else {
+                    unit.put("lanes", size(plan.selectorLanes(), plan.selectorReason()));
+                    unit.put("linear_layers", "on the GEMM engine (selectors.* products above)");
+                }
+                out.put("selector", unit);
             }
             out.put("layers", layersJson(plan));
             if (schedule != null) {
@@ -199,8 +211,10 @@ final class PlanCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Every product of the plan with its predicted cycles and traffic; manifest.json carries the same list. */
-    /** The selector unit's predicted cycles per selector step, for plan --json and the manifest. */
+    /**
+     * Per selector step: the cycles it adds to the image, its work's cycles and their parts (the fused
+     * selector's stages or the unit's kernels), for plan --json and the manifest.
+     */
     static List<Map<String, Object>> selectorStagesJson(ModelPlan plan) {
         List<Map<String, Object>> stages = new ArrayList<>();
         for (ModelPlan.SelectorStage st : plan.selectorStages()) {
@@ -208,13 +222,15 @@ final class PlanCommand implements Callable<Integer> {
             s.put("name", st.name());
             s.put("before_block", st.beforeBlock());
             s.put("patches", st.patches());
-            s.put("cycles", st.total());
-            s.put("kernels", st.cycles());
+            s.put("added_cycles", st.cost());
+            s.put("work_cycles", st.total());
+            s.put(plan.fusedSelector() ? "stages" : "kernels", st.cycles());
             stages.add(s);
         }
         return stages;
     }
 
+    /** Every product of the plan with its predicted cycles and traffic; manifest.json carries the same list. */
     static List<Map<String, Object>> layersJson(ModelPlan plan) {
         List<Map<String, Object>> layers = new ArrayList<>();
         for (ModelPlan.LayerPlan l : plan.layers()) {

@@ -13,7 +13,10 @@ import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 
 import dev.vitforge.host.gemm.GemmExecutor;
+import dev.vitforge.host.selector.FusedSelectorUnit;
 import dev.vitforge.host.selector.SelectorUnit;
+import dev.vitforge.hwgen.plan.FusedSelectorTiming;
+import dev.vitforge.models.quant.SelectorDevice;
 import dev.vitforge.models.quant.SelectorKernels;
 import dev.vitforge.hwgen.gemm.GemmConfig;
 import dev.vitforge.hwgen.plan.Board;
@@ -93,12 +96,34 @@ final class RunCommand implements Callable<Integer> {
         boolean simulate = device.equals("sim");
         List<Map<String, Object>> operations = new ArrayList<>();
         GemmExecutor exec = new GemmExecutor(engine, simulate, operations);
-        // The selectors' non-linear kernels on the selector unit (its RTL on sim, its cycle models on cpu).
-        SelectorUnit unit = m.selectors().isEmpty() ? null
+        // The selector the plan chose (its RTL on sim, its cycle models on cpu): the fused selector beside the
+        // engine, or the selector unit's kernels between the engine's products (which then run its linear layers).
+        boolean fused = !m.selectors().isEmpty() && plan.fusedSelector();
+        FusedSelectorUnit chain = fused ? new FusedSelectorUnit(a.embedDim(), a.numHeads(), a.patches(), simulate)
+                .logInto(operations) : null;
+        SelectorUnit unit = m.selectors().isEmpty() || fused ? null
                 : new SelectorUnit(SelectorUnit.Sizes.of(a, plan.selectorLanes()), simulate).logInto(operations);
-        ForwardResult result = vit.forward(pixels, exec, unit == null ? SelectorKernels.JAVA : unit);
-        long unitCycles = unit == null ? 0 : unit.totalCycles();
-        long total = exec.cycles() + unitCycles;
+        ForwardResult result = vit.forward(pixels, exec, chain != null ? chain
+                : SelectorDevice.of(exec, unit == null ? SelectorKernels.JAVA : unit));
+        Map<String, Long> selectorParts = chain != null ? chain.cyclesInOrder()
+                : unit != null ? unit.cyclesInOrder() : Map.of();
+        long selectorWork = chain != null ? chain.totalCycles() : unit != null ? unit.totalCycles() : 0;
+        // The unit's kernels run between the engine's products, so all their cycles count; the fused selector
+        // runs beside the engine, so what it adds is the following qkv's delay, predicted from this image's
+        // decisions (FusedSelectorTiming; FusedSelectorBench measures it on the RTL).
+        long selectorAdded = selectorWork;
+        List<Long> added = new ArrayList<>();
+        if (chain != null) {
+            selectorAdded = 0;
+            List<boolean[]> decisions = chain.decisions();
+            for (int j = 0; j < decisions.size(); j++) {
+                long e = FusedSelectorTiming.predictBefore(a, m.masks()::get, m.blockSize(), engine,
+                        m.selectors().get(j).beforeBlock(), decisions.get(j), j > 0).exposed();
+                added.add(e);
+                selectorAdded += e;
+            }
+        }
+        long total = exec.cycles() + selectorAdded;
 
         float[] logits = result.logits();
         List<Integer> top5 = top(logits, 5);
@@ -106,8 +131,9 @@ final class RunCommand implements Callable<Integer> {
         report.put("model", m.name());
         report.put("device", device);
         report.put("products_on", simulate ? "gemm engine (Verilator)" : "cpu reference (cycles: the engine's model)");
-        report.put("selectors_on", unit == null ? "none" : simulate ? "selector unit (Verilator)"
-                : "cpu reference (cycles: the selector unit's models)");
+        report.put("selectors_on", chain != null ? (simulate ? "fused selector (Verilator)"
+                : "cpu reference (cycles: the fused selector's models)") : unit == null ? "none"
+                : simulate ? "selector unit (Verilator)" : "cpu reference (cycles: the selector unit's models)");
         report.put("board", target.name());
         report.put("logits", logits);
         report.put("top5", top5);
@@ -115,11 +141,19 @@ final class RunCommand implements Callable<Integer> {
         report.put("layers", operations);
         report.put("total_cycles", total);
         report.put("gemm_cycles", exec.cycles());
-        report.put("selector_unit_cycles", unitCycles);
-        if (unit != null) {
-            report.put("selector_unit_cycles_by_kernel", unit.cyclesInOrder());
+        report.put("selector_cycles", selectorAdded);
+        report.put("selector_work_cycles", selectorWork);
+        if (chain != null) {
+            report.put("selector_work_cycles_by_stage", selectorParts);
+            report.put("selector_added_cycles_by_step", added);
+        } else if (unit != null) {
+            report.put("selector_work_cycles_by_kernel", selectorParts);
         }
-        report.put("cycles_cover", "the GEMM engine's products and the selector unit's kernels, one after another; "
+        report.put("cycles_cover", chain != null
+                ? "the GEMM engine's products, plus what the fused selector beside it delays each following qkv "
+                + "(predicted from the stage models and this image's decisions; its own work is selector_work_cycles); "
+                + "the blocks' LayerNorm, softmax and GELU run on the host"
+                : "the GEMM engine's products and the selector unit's kernels, one after another; "
                 + "the blocks' LayerNorm, softmax and GELU run on the host");
         report.put("clock_mhz", target.clockMhz());
         report.put("latency_ms", total / (target.clockMhz() * 1e3));
@@ -130,9 +164,10 @@ final class RunCommand implements Callable<Integer> {
         if (json != null) {
             AtomicFiles.writeJson(json, report);
         }
-        System.out.printf("run %s on %s (%s): %d GEMM products in %d cycles, selector unit %d cycles; %d cycles = %.3f ms "
-                        + "at %d MHz, tokens kept %s, top-5 %s%n", m.name(), device, target.name(),
-                exec.productCount(), exec.cycles(), unitCycles, total, total / (target.clockMhz() * 1e3),
+        System.out.printf("run %s on %s (%s): %d GEMM products in %d cycles, %s %d cycles (%d of work); %d cycles = "
+                        + "%.3f ms at %d MHz, tokens kept %s, top-5 %s%n", m.name(), device, target.name(),
+                exec.productCount(), exec.cycles(), chain != null ? "fused selector adds" : "selector unit",
+                selectorAdded, selectorWork, total, total / (target.clockMhz() * 1e3),
                 target.clockMhz(), java.util.Arrays.toString(result.keptCounts()), top5);
         return 0;
     }

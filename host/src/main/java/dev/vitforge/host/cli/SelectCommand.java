@@ -10,7 +10,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import dev.vitforge.host.gemm.GemmExecutor;
+import dev.vitforge.host.selector.FusedSelectorUnit;
 import dev.vitforge.host.selector.SelectorUnit;
+import dev.vitforge.hwgen.plan.ResourceEstimate;
+import dev.vitforge.hwgen.selector.FusedSelector;
 import dev.vitforge.hwgen.gemm.GemmConfig;
 import dev.vitforge.hwgen.plan.Board;
 import dev.vitforge.hwgen.plan.GemmPlanner;
@@ -24,9 +27,11 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./vitforge select}: one SPViT token selector on its own (SEMANTICS.md), calibrated on the
- * given tokens. The sim device runs the selector unit's kernels and the GEMM engine (the selector's
- * linear layers) on Verilator; the cpu device runs the integer reference ({@link IntegerSelector})
- * with the same units' cycle models. Both write the same four files, byte for byte. The heads are read off the weights
+ * given tokens. It runs on the fused selector when D and H have one (d a multiple of 8) and it fits
+ * the board, as {@code run} does; otherwise on the selector unit's kernels with the selector's linear
+ * layers on a GEMM engine. The sim device runs that hardware's RTL on Verilator; the cpu device runs the
+ * integer reference ({@link IntegerSelector}) with its cycle models. Standalone, the fused selector's
+ * cycles are its stages' one after another (nothing to overlap with). Both write the same four files, byte for byte. The heads are read off the weights
  * ({@code head_gate.0.weight} is [max(1, H/2) x H]).
  */
 @Command(name = "select", mixinStandardHelpOptions = true,
@@ -93,6 +98,19 @@ final class SelectCommand implements Callable<Integer> {
         }
         int patches = t.shape()[0] - 1;
         boolean simulate = device.equals("sim");
+        if (FusedSelector.Shapes.exist(dim, heads)
+                && ResourceEstimate.fusedSelector(FusedSelector.Shapes.of(dim, heads)).fits(target)) {
+            FusedSelectorUnit fused = new FusedSelectorUnit(dim, heads, patches, simulate);
+            IntegerSelector.Output o = quantized.apply(t, fused);
+            Map<String, Object> stats = stats(t, o, heads, target, "fused");
+            stats.put("cycles", fused.totalCycles());
+            stats.put("stage_cycles", fused.cyclesInOrder());
+            writeAll(o, stats);
+            System.out.printf("select %s: kept %d of %d patch tokens (+ CLS, + package token); fused selector %d cycles "
+                    + "(its stages one after another) = %.3f ms at %d MHz -> %s%n", device, o.keptCount(), patches,
+                    fused.totalCycles(), fused.totalCycles() / (target.clockMhz() * 1e3), target.clockMhz(), out);
+            return 0;
+        }
         SelectorUnit.Sizes sizes = new SelectorUnit.Sizes(dim, heads, SelectorUnit.tokenCapacity(patches));
         GemmConfig engine = GemmPlanner.plan(SelectorUnit.linearLayers(sizes, BLOCK), target);
         GemmExecutor exec = new GemmExecutor(engine, simulate);
@@ -100,12 +118,7 @@ final class SelectCommand implements Callable<Integer> {
         IntegerSelector.Output o = quantized.apply(t, exec, unit);
 
         // No device in the file: sim measures the cycles the cpu device's models predict, so the files are equal.
-        Map<String, Object> stats = new LinkedHashMap<>();
-        stats.put("tokens", t.shape()[0]);
-        stats.put("kept", o.keptCount());
-        stats.put("dropped", patches - o.keptCount());
-        stats.put("heads", heads);
-        stats.put("board", target.name());
+        Map<String, Object> stats = stats(t, o, heads, target, "unit");
         stats.put("cycles", exec.cycles() + unit.totalCycles());
         stats.put("gemm_cycles", exec.cycles());
         stats.put("unit_cycles", unit.totalCycles());
@@ -124,6 +137,18 @@ final class SelectCommand implements Callable<Integer> {
                 exec.cycles() + unit.totalCycles(), exec.cycles(), unit.totalCycles(),
                 (exec.cycles() + unit.totalCycles()) / (target.clockMhz() * 1e3), target.clockMhz(), out);
         return 0;
+    }
+
+    private static Map<String, Object> stats(Float32Tensor t, IntegerSelector.Output o, int heads, Board target,
+                                             String selector) {
+        Map<String, Object> stats = new LinkedHashMap<>();
+        stats.put("tokens", t.shape()[0]);
+        stats.put("kept", o.keptCount());
+        stats.put("dropped", t.shape()[0] - 1 - o.keptCount());
+        stats.put("heads", heads);
+        stats.put("board", target.name());
+        stats.put("selector", selector);
+        return stats;
     }
 
     /**

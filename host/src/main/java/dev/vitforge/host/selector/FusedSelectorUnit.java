@@ -1,6 +1,13 @@
 package dev.vitforge.host.selector;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import dev.vitforge.hwgen.selector.DecisionUnit;
+import dev.vitforge.hwgen.selector.FusedSelector;
+import dev.vitforge.hwgen.selector.FusedSelector.Shapes;
 import dev.vitforge.hwgen.selector.LayerNormUnit;
 import dev.vitforge.hwgen.selector.MatVecUnit;
 import dev.vitforge.hwgen.selector.PackUnit;
@@ -10,6 +17,8 @@ import dev.vitforge.hwgen.selector.SelectorGate;
 import dev.vitforge.models.quant.IntLayerNorm;
 import dev.vitforge.models.quant.IntOps;
 import dev.vitforge.models.quant.IntegerSelector;
+import dev.vitforge.models.quant.LinearExecutor;
+import dev.vitforge.models.quant.SelectorDevice;
 import dev.vitforge.models.quant.Requant;
 import dev.vitforge.sim.tools.DesignFiles;
 import dev.vitforge.sim.verilator.Beats;
@@ -17,70 +26,130 @@ import dev.vitforge.sim.verilator.SimInstance;
 import dev.vitforge.sim.verilator.VerilatorModel;
 
 /**
- * One selector step on the fused selector's RTL (Verilator): the front (LayerNorm, in_proj, GELU,
- * mlp.0's local half, the token means), the head gate, mlp.0's global half, the tail (GELU, mlp.1,
- * GELU, mlp.2), the decision and the pack, each stage fed the stage before's outputs. It computes
- * {@link IntegerSelector#step} bit for bit from the selector's {@link IntegerSelector.Constants}, in
- * the hardware's order: head rows token by token, mlp.0's bias with the global half. Not yet what
- * {@code run} and {@code select} use (the plan does not size it); the fused selector's tests and
- * bench do.
+ * One selector step on the fused selector ({@link FusedSelector}): with {@code simulate}, on its RTL
+ * on Verilator, the front (LayerNorm, in_proj, GELU, mlp.0's local half, the token means), the head
+ * gate, mlp.0's global half, the tail (GELU, mlp.1, GELU, mlp.2), the decision and the pack, each stage
+ * fed the stage before's outputs, counting the cycles each takes; otherwise the integer reference
+ * computes the step and {@link FusedSelector#stageCycles} the cycles (the stages' tests and
+ * FusedSelectorUnitTest hold the RTL to those models, so both devices report the same counts). On the
+ * RTL it computes {@link IntegerSelector#step} bit for bit from the selector's
+ * {@link IntegerSelector.Constants}, in the hardware's order: head rows token by token, mlp.0's bias
+ * with the global half.
  */
-public final class FusedSelectorUnit {
-    /**
-     * The stages' shapes for D and H: in_proj and mlp.0 at 4 inputs a cycle (d x 4 and d/2 x 4
-     * multipliers), which sets the front's pace at d / 4 cycles a head row, so its LayerNorm and GELU
-     * need only 4 elements a beat too (the stream then fills in_proj's row exactly: 2 x d/8 GELU beats);
-     * the tail at 4 (2 when d / 4 is even but not a multiple of 4; odd d / 4 has no tail shape); the pack at
-     * 16 int32 a beat (64 bytes, what a
-     * memory port gives) or fewer when D is not a multiple of 16.
-     */
-    public record Shapes(SelectorFront.Shape front, SelectorBack.Shape back, MatVecUnit.Shape global, int heads,
-                         int dim, int packLanes) {
-        public static Shapes of(int dim, int heads) {
-            int d = dim / heads;
-            int lanes = Math.min(4, Integer.lowestOneBit(d / 2));
-            int c = lanes;
-            int backLanes = Math.min(4, Integer.lowestOneBit(d / 4));
-            return new Shapes(new SelectorFront.Shape(d, lanes, c, c, heads),
-                    new SelectorBack.Shape(d, backLanes, backLanes, backLanes, heads),
-                    new MatVecUnit.Shape(d / 2, d / 2, lanes, c), heads, dim, Math.min(16, Integer.lowestOneBit(dim)));
-        }
-    }
-
+public final class FusedSelectorUnit implements SelectorDevice {
     private static final long BUDGET_PER_ROW = 10_000;
 
     private final Shapes shapes;
     private final int maxTokens;
-    private final VerilatorModel front;
-    private final VerilatorModel gate;
-    private final VerilatorModel global;
-    private final VerilatorModel back;
-    private final VerilatorModel decision;
-    private final VerilatorModel pack;
+    private final boolean simulate;
+    private final Map<String, Long> cycles = new LinkedHashMap<>();
+    private final List<boolean[]> decisions = new ArrayList<>();
+    private Map<String, Long> stepCycles;
+    private List<Map<String, Object>> operations; // null: nobody asked for the per-step log
+    private int steps;
+    private VerilatorModel front;
+    private VerilatorModel gate;
+    private VerilatorModel global;
+    private VerilatorModel back;
+    private VerilatorModel decision;
+    private VerilatorModel pack;
 
+    /** On the RTL, for D, H and up to {@code maxTokens} patch tokens (the pack's capacity is rounded up). */
     public FusedSelectorUnit(int dim, int heads, int maxTokens) {
+        this(dim, heads, maxTokens, true);
+    }
+
+    public FusedSelectorUnit(int dim, int heads, int maxTokens, boolean simulate) {
         this.shapes = Shapes.of(dim, heads);
         this.maxTokens = SelectorUnit.tokenCapacity(maxTokens);
-        front = VerilatorModel.build(DesignFiles.source(SelectorFront.design(shapes.front())));
-        gate = VerilatorModel.build(DesignFiles.source(SelectorGate.design(heads)));
-        global = VerilatorModel.build(DesignFiles.source(MatVecUnit.design(shapes.global())));
-        back = VerilatorModel.build(DesignFiles.source(SelectorBack.design(shapes.back())));
-        decision = VerilatorModel.build(DesignFiles.source(DecisionUnit.design(heads)));
-        pack = VerilatorModel.build(DesignFiles.source(PackUnit.design(dim, this.maxTokens, shapes.packLanes())));
+        this.simulate = simulate;
+        FusedSelector.STAGES.forEach(k -> cycles.put(k, 0L));
+        if (simulate) {
+            List<VerilatorModel> m = FusedSelector.designs(shapes, this.maxTokens).stream()
+                    .map(d -> VerilatorModel.build(DesignFiles.source(d))).toList();
+            front = m.get(0);
+            gate = m.get(1);
+            global = m.get(2);
+            back = m.get(3);
+            decision = m.get(4);
+            pack = m.get(5);
+        }
     }
 
     public Shapes shapes() {
         return shapes;
     }
 
+    /**
+     * Logs one entry per selector step into {@code log}: name {@code selectors.j.fused}, where it ran, its
+     * cycles and its stages' cycles.
+     */
+    public FusedSelectorUnit logInto(List<Map<String, Object>> log) {
+        this.operations = log;
+        return this;
+    }
+
+    /** Cycles per stage over every step so far, in {@link FusedSelector#STAGES} order. */
+    public Map<String, Long> cyclesInOrder() {
+        return new LinkedHashMap<>(cycles);
+    }
+
+    public long totalCycles() {
+        return cycles.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Each step's keep decisions so far, in order (what the timing of its overlap depends on). */
+    public List<boolean[]> decisions() {
+        return List.copyOf(decisions);
+    }
+
+    @Override
+    public IntegerSelector.Step step(IntegerSelector selector, int[][] patches, int[] pkg, long pkgWeight) {
+        IntegerSelector.Step s;
+        if (simulate) {
+            s = step(selector.constants(), patches, pkg, pkgWeight);
+        } else {
+            check(patches.length);
+            stepCycles = FusedSelector.stageCycles(shapes, patches.length);
+            s = selector.step(patches, pkg, pkgWeight, LinearExecutor.JAVA);
+            endStep();
+        }
+        decisions.add(s.decision().keep());
+        return s;
+    }
+
+    private void check(int n) {
+        if (n > maxTokens) {
+            throw new IllegalArgumentException("fused selector: " + n + " patch rows, built for up to " + maxTokens);
+        }
+    }
+
+    private void endStep() {
+        stepCycles.forEach((k, v) -> cycles.merge(k, v, Long::sum));
+        if (operations != null) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("name", "selectors." + steps + ".fused");
+            r.put("where", simulate ? "fused selector (Verilator)" : "cpu reference (cycles: the fused selector's models)");
+            r.put("cycles", stepCycles.values().stream().mapToLong(Long::longValue).sum());
+            r.put("stages", new LinkedHashMap<>(stepCycles));
+            operations.add(r);
+        }
+        steps++;
+    }
+
     /** {@link IntegerSelector#step} on the fused RTL: n patch rows (int32), the package token and its weight. */
     public IntegerSelector.Step step(IntegerSelector.Constants k, int[][] patches, int[] pkg, long pkgWeight) {
         int n = patches.length;
         int heads = shapes.heads();
-        if (n == 0 || n > maxTokens) {
-            throw new IllegalArgumentException("fused selector: " + n + " patch rows, built for 1.." + maxTokens);
+        check(n);
+        stepCycles = new LinkedHashMap<>();
+        FusedSelector.STAGES.forEach(st -> stepCycles.put(st, 0L));
+        if (n == 0) { // nothing to score: only the pack runs, passing the package token on
+            IntegerSelector.Packed packed = pack(patches, new boolean[0], new int[0], pkg, pkgWeight);
+            endStep();
+            return new IntegerSelector.Step(new IntegerSelector.Decision(new boolean[0], new long[0], new int[0],
+                    new long[0][heads]), packed.kept(), packed.pkg(), packed.pkgWeight());
         }
-        int d = k.headDim();
         int rows = n * heads;
         Front f = front(k, patches);
         int[] g1 = gate(k, f.rowMeans(), rows);
@@ -115,6 +184,7 @@ public final class FusedSelectorUnit {
             }
         }
         IntegerSelector.Packed packed = pack(patches, keep, p, pkg, pkgWeight);
+        endStep();
         return new IntegerSelector.Step(new IntegerSelector.Decision(keep, margins, p, diffs), packed.kept(),
                 packed.pkg(), packed.pkgWeight());
     }
@@ -186,7 +256,7 @@ public final class FusedSelectorUnit {
             }
             sim.push("row_mean", in);
             sim.expect("g1", rows);
-            finish(sim, rows, "head gate");
+            finish(sim, rows, "gate");
             long[] v = sim.pop("g1").values();
             int[] g1 = new int[rows];
             for (int r = 0; r < rows; r++) {
@@ -211,7 +281,7 @@ public final class FusedSelectorUnit {
             }
             push(sim, "in", in);
             sim.expect("out", heads * s.outBeats());
-            finish(sim, heads, "mlp.0 global half");
+            finish(sim, heads, "global");
             return sim.pop("out").flatWords(); // H rows of d/2 int32, lanes = d/2 per row (outBeats x L, no padding)
         }
     }
@@ -260,10 +330,14 @@ public final class FusedSelectorUnit {
         sim.push(stream, beats, new boolean[beats.length]);
     }
 
-    private static void finish(SimInstance sim, int rows, String what) {
-        if (sim.run(BUDGET_PER_ROW * (rows + 10)) == SimInstance.BUDGET_EXHAUSTED) {
-            throw new IllegalStateException("fused selector: the " + what + " did not finish within its cycle budget");
+    /** Runs a stage until its outputs are out, counting its cycles under {@code stage}. */
+    private void finish(SimInstance sim, int rows, String stage) {
+        long c = sim.run(BUDGET_PER_ROW * (rows + 10));
+        if (c == SimInstance.BUDGET_EXHAUSTED) {
+            throw new IllegalStateException("fused selector: the " + stage + " stage did not finish within its cycle "
+                    + "budget");
         }
+        stepCycles.merge(stage, c, Long::sum);
     }
 
     /** int32 values, L per beat. */

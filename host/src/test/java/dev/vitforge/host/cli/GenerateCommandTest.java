@@ -55,14 +55,27 @@ class GenerateCommandTest {
         }
         assertEquals(3, unit.getAsJsonArray("stages").size());
         assertEquals(manifest.get("predicted_gemm_cycles").getAsLong()
-                + manifest.get("predicted_selector_unit_cycles").getAsLong(), manifest.get("predicted_cycles").getAsLong());
+                + manifest.get("predicted_selector_cycles").getAsLong(), manifest.get("predicted_cycles").getAsLong());
+
+        // The ZCU102's plan takes the fused selector: its six stages, sized from the card, are in files.f.
+        Path fused = dir.resolve("fused");
+        assertEquals(0, run("generate", "--model", card, "--board", "zcu102", "--out", fused.toString()));
+        JsonObject m2 = JsonParser.parseString(Files.readString(fused.resolve("manifest.json"))).getAsJsonObject();
+        assertFalse(m2.has("selector_unit"));
+        JsonObject chain = m2.getAsJsonObject("fused_selector");
+        List<String> fusedFiles = Files.readAllLines(fused.resolve("files.f"));
+        assertEquals(6, chain.getAsJsonArray("stages").size());
+        for (var stage : chain.getAsJsonArray("stages")) {
+            assertTrue(fusedFiles.contains("rtl/" + stage.getAsString() + ".v"), stage + " in " + fusedFiles);
+        }
+        assertEquals(256, chain.get("max_tokens").getAsInt());
 
         assertNotEquals(0, run("generate", "--model", card, "--out", out.toString()), "an existing DIR is refused");
         Path missing = dir.resolve("none");
         assertNotEquals(0, run("generate", "--model", card, "--board", "zcu1", "--out", missing.toString()));
         assertFalse(Files.exists(missing));
         try (var left = Files.list(dir)) {
-            assertEquals(1, left.count(), "no temporary directories left behind");
+            assertEquals(2, left.count(), "no temporary directories left behind");
         }
     }
 }

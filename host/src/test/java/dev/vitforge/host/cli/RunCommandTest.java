@@ -67,6 +67,11 @@ class RunCommandTest {
         assertEquals(reports[1].get("logits"), reports[0].get("logits"), "sim and cpu logits");
         assertEquals(reports[1].get("tokens_kept"), reports[0].get("tokens_kept"));
         assertEquals(reports[1].get("total_cycles"), reports[0].get("total_cycles"), "measured cycles = the model's");
+        // The plan puts the fused selector beside the engine (d = 32); its stages took their models' cycles.
+        assertTrue(reports[0].get("selectors_on").getAsString().startsWith("fused selector"), reports[0].toString());
+        assertEquals(reports[1].get("selector_work_cycles_by_stage"), reports[0].get("selector_work_cycles_by_stage"));
+        assertEquals(reports[1].get("selector_cycles"), reports[0].get("selector_cycles"));
+        assertTrue(reports[0].get("selector_cycles").getAsLong() > 0);
         assertTrue(reports[0].get("bytes_to_device").getAsLong() > 0);
 
         assertNotEquals(0, run("run", "--model", card.toString(), "--pixels", card.toString(), "--device", "cpu"));

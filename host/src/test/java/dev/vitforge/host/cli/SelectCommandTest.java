@@ -21,6 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.vitforge.hwgen.selector.FusedSelector;
 import dev.vitforge.hwgen.selector.SelectorCycles;
 import dev.vitforge.models.card.Architecture;
 import dev.vitforge.models.quant.IntOps;
@@ -112,12 +113,15 @@ class SelectCommandTest {
         }
     }
 
-    /** T tokens, H heads of d = 16; force: none, keep (nothing dropped), drop (everything), zero (margins 0). */
-    @ParameterizedTest(name = "T={0} H={1} force={2}")
-    @CsvSource({"2, 1, none", "9, 2, none", "50, 3, none", "197, 6, none", "50, 3, keep", "50, 3, drop",
-            "9, 2, zero"})
-    void simWritesWhatCpuWrites(int t, int heads, String force) throws IOException {
-        int dim = 16 * heads;
+    /**
+     * T tokens, H heads of d channels; force: none, keep (nothing dropped), drop (everything), zero (margins
+     * 0). d = 16 runs on the fused selector; d = 12 (not a multiple of 8) has none, so on the selector unit.
+     */
+    @ParameterizedTest(name = "T={0} H={1} force={2} d={3}")
+    @CsvSource({"2, 1, none, 16", "9, 2, none, 16", "50, 3, none, 16", "197, 6, none, 16", "50, 3, keep, 16",
+            "50, 3, drop, 16", "9, 2, zero, 16", "9, 2, none, 12"})
+    void simWritesWhatCpuWrites(int t, int heads, String force, int d) throws IOException {
+        int dim = d * heads;
         long seed = 1000L * t + heads;
         System.out.println("[seed] select T=" + t + " H=" + heads + " force=" + force + " seed=" + seed);
         Path sel = selector("sel", dim, heads, seed, force);
@@ -130,10 +134,16 @@ class SelectCommandTest {
             assertArrayEquals(Files.readAllBytes(dir.resolve("cpu").resolve(f)),
                     Files.readAllBytes(dir.resolve("sim").resolve(f)), "sim and cpu differ in " + f + ", seed " + seed);
         }
-        // The cycles both devices report are the plan's prediction for the unit (SelectorCycles) plus the engine's.
+        // The cycles both devices report: the fused selector's stage models (the sim device measured them), or
+        // the unit's kernel models plus the engine's.
         String stats = Files.readString(dir.resolve("sim").resolve("stats.json"));
-        assertTrue(stats.contains("\"unit_cycles\": " + SelectorCycles.total(dim, heads, t - 1) + ","),
-                "unit cycles = SelectorCycles: " + stats);
+        if (d == 16) {
+            assertTrue(stats.contains("\"selector\": \"fused\"") && stats.contains("\"cycles\": "
+                    + FusedSelector.cycles(FusedSelector.Shapes.of(dim, heads), t - 1) + ","), stats);
+        } else {
+            assertTrue(stats.contains("\"selector\": \"unit\"") && stats.contains("\"unit_cycles\": "
+                    + SelectorCycles.total(dim, heads, t - 1) + ","), "unit cycles = SelectorCycles: " + stats);
+        }
         UInt8Tensor keep = (UInt8Tensor) Npy.read(dir.resolve("cpu").resolve("keep.npy"));
         int kept = -1;
         for (int i = 0; i < t; i++) {

@@ -16,7 +16,9 @@ import dev.vitforge.hwgen.gemm.GemmConfig;
 import dev.vitforge.hwgen.gemm.GemmCycleModel;
 import dev.vitforge.hwgen.gemm.GemmSchedule;
 import dev.vitforge.hwgen.plan.Board;
+import dev.vitforge.hwgen.plan.FusedSelectorTiming;
 import dev.vitforge.hwgen.plan.ModelPlan;
+import dev.vitforge.hwgen.selector.FusedSelector;
 import dev.vitforge.hwgen.selector.DecisionUnit;
 import dev.vitforge.hwgen.selector.LayerNormUnit;
 import dev.vitforge.hwgen.selector.MatVecUnit;
@@ -35,34 +37,20 @@ import dev.vitforge.sim.verilator.SimInstance;
 import dev.vitforge.sim.verilator.VerilatorModel;
 
 /**
- * The fused selector (not yet what {@code run} uses) against the encoder block that follows it, as
- * in {@link SelectorBench} (DeiT-T/S/B, 197 tokens, one selector before block 3, blocks at 50%, the
- * ZCU102 plan, the following block as large as the selector leaves it). Every stage is its RTL on Verilator in a {@link TimedRun}, its inputs queued on the
- * cycle the stage before handed them over (stages joined by FIFOs, so a stage never holds up the
- * one before it): the front fed by the preceding block's fc2 as its row tiles drain (the engine's
- * cycle model), the head gate by the front's row means, mlp.0's global half by the token means, the
- * tail by both, the decision by the tail's diffs and the gate's logits, the pack by the decisions.
- * The kept rows and the package token then feed the following block's qkv, whose row tiles can load
- * only once their rows exist; what the selector costs is how much later that qkv ends than if its
- * tokens had been ready when fc2 ended. Cycle 0 is fc2's first cycle. Values do not change any
- * stage's timing, so the stages run on zeros, except the pack's keep flags, which are the reference
+ * The fused selector against the encoder block that follows it, as in {@link SelectorBench} (DeiT-T/S/B,
+ * 197 tokens, one selector before block 3, blocks at 50%, the ZCU102 plan, the following block as large
+ * as the selector leaves it): its RTL timed beside the engine's model ({@link FusedChainRun}), what
+ * {@link FusedSelectorTiming} predicts for it, and its area. The pack's keep flags are the reference
  * selector's decisions on these tokens. Figures go to host/target/bench/fused-selector.txt.
  */
 @EnabledIfSystemProperty(named = "vitforge.bench", matches = "true")
 class FusedSelectorBench {
-    private FusedSelectorUnit.Shapes shapes;
-
     private final StringBuilder report = new StringBuilder();
-    private final Map<String, VerilatorModel> models = new LinkedHashMap<>();
 
     private void say(String format, Object... args) {
         String line = String.format(format, args);
         System.out.print(line);
         report.append(line);
-    }
-
-    private VerilatorModel model(dev.vitforge.hwgen.ir.Design d) {
-        return models.computeIfAbsent(d.top().name(), k -> VerilatorModel.build(DesignFiles.source(d)));
     }
 
     @Test
@@ -76,7 +64,7 @@ class FusedSelectorBench {
             run(board, model);
         }
         if (!Boolean.getBoolean("vitforge.bench.noArea")) {
-            area(FusedSelectorUnit.Shapes.of(768, 12));
+            area(FusedSelector.Shapes.of(768, 12));
         }
         Path out = Path.of("target", "bench", "fused-selector.txt");
         Files.createDirectories(out.getParent());
@@ -87,7 +75,7 @@ class FusedSelectorBench {
         int dm = model.dim();
         int heads = model.heads();
         int d = dm / heads;
-        shapes = FusedSelectorUnit.Shapes.of(dm, heads);
+        FusedSelector.Shapes shapes = FusedSelector.Shapes.of(dm, heads);
         Architecture a = new Architecture("deit", dm, 12, heads, 4.0, 16, 224, 3, 1000);
         Function<String, BlockMask> masks = name -> SelectorBench.fiftyPercent(name, dm);
         // The reference selector's decisions on these tokens: which rows the pack keeps.
@@ -95,7 +83,6 @@ class FusedSelectorBench {
         IntegerSelector q = IntegerSelector.quantize(SelectorBench.randomSelector(d, heads, 11), heads, dm, List.of(x));
         IntegerSelector.Output o = q.apply(x);
         int n = 196;
-        int rows = n * heads;
         boolean[] keep = new boolean[n];
         int kept = 0;
         for (int t = 0; t < n; t++) {
@@ -107,40 +94,11 @@ class FusedSelectorBench {
         long block = SelectorBench.blockCycles(plan, 3);
         GemmConfig engine = plan.engine();
         int m = plan.tokensPerBlock()[2];
-
-        BlockMask fc2 = masks.apply("blocks.2.fc2");
-        int[] fc2Beats = GemmCycleModel.beatsPerColumn(fc2, 4 * dm);
-        GemmSchedule fc2Schedule = GemmSchedule.balance(fc2Beats, engine.lanes());
-        long[] drains = GemmCycleModel.tileDrains(engine, fc2Schedule, fc2Beats, m, 4 * dm);
-        long fc2End = GemmCycleModel.cycles(engine, fc2Schedule, fc2Beats, m, 4 * dm);
-
-        Map<String, long[]> front = front(drains, engine.rowTile(), n, heads);
-        long[] g1 = gate(heads, front.get("row_mean"));
-        long[] global = globalHalf(front.get("global_mean"));
-        long[] diff = back(heads, rows, front.get("local_acc"), global);
-        long[] decisions = decision(heads, n, diff, g1);
-        Map<String, long[]> pack = pack(dm, n, keep, decisions);
-
-        // The following block's qkv: rows CLS, the kept rows in order, the package token.
-        int mNext = kept + 2;
-        int b = dm / shapes.packLanes();
-        long[] rowReady = new long[mNext];
-        for (int i = 0; i < kept; i++) {
-            rowReady[1 + i] = pack.get("kept")[(i + 1) * b - 1] + 1;
-        }
-        long[] pkgOut = pack.get("pkg_out");
-        rowReady[mNext - 1] = pkgOut[pkgOut.length - 1] + 1;
-        long[] xReady = new long[engine.tiles(mNext)];
-        for (int r = 0; r < mNext; r++) {
-            int t = r / engine.rowTile();
-            xReady[t] = Math.max(xReady[t], Math.max(0, rowReady[r] - fc2End));
-        }
-        BlockMask qkv = masks.apply("blocks.3.qkv");
-        int[] qkvBeats = GemmCycleModel.beatsPerColumn(qkv, dm);
-        GemmSchedule qkvSchedule = GemmSchedule.balance(qkvBeats, engine.lanes());
-        long free = GemmCycleModel.cycles(engine, qkvSchedule, qkvBeats, mNext, dm);
-        long waited = GemmCycleModel.cycles(engine, qkvSchedule, qkvBeats, mNext, dm, xReady);
-        long exposed = waited - free;
+        BlockMask fc2 = masks.apply("blocks.2.mlp.fc2");
+        BlockMask qkv = masks.apply("blocks.3.attn.qkv");
+        FusedChainRun.Measured r = new FusedChainRun(shapes).measure(engine, fc2, 4 * dm, m, keep, qkv);
+        FusedSelectorTiming.Timing p = FusedSelectorTiming.predict(shapes, engine, fc2, 4 * dm, m, 1, keep, qkv);
+        long fc2End = r.precedingEnd();
 
         say("%n%s (D = %d, H = %d, d = %d; engine %d lane(s) x %d x %d; following block %d cycles (plan)):%n",
                 model.name(), dm, heads, d, engine.lanes(), engine.rowTile(), engine.blockSize(), block);
@@ -148,20 +106,23 @@ class FusedSelectorBench {
                 shapes.front().moduleName(), shapes.front().multipliers(), SelectorGate.moduleName(heads),
                 shapes.global(), shapes.back().moduleName(), shapes.back().multipliers(), shapes.packLanes());
         say("  fc2 of blocks.2 ends at %d; relative to that, the last output of: front %+d, head gate %+d, "
-                + "mlp.0 global %+d, tail %+d, decision %+d, pack %+d%n", fc2End, last(front) - fc2End,
-                g1[g1.length - 1] + 1 - fc2End, global[global.length - 1] + 1 - fc2End, diff[diff.length - 1] + 1
-                - fc2End, decisions[decisions.length - 1] + 1 - fc2End, last(pack) - fc2End);
-        say("  following qkv (%d rows = CLS, %d kept, package; %d row tiles): first tile's rows ready at %+d, "
-                + "%d cycles instead of %d%n", mNext, kept, xReady.length, xReady[0], waited, free);
-        say("  selector cost = qkv's delay %d cycles = %.1f%% of the block (target < 5%%: %s)%n", exposed,
-                100.0 * exposed / block, exposed < 0.05 * block ? "MET" : "MISSED");
+                + "mlp.0 global %+d, tail %+d, decision %+d, pack %+d%n", fc2End, r.frontEnd() - fc2End,
+                r.gateEnd() - fc2End, r.globalEnd() - fc2End, r.tailEnd() - fc2End, r.decisionEnd() - fc2End,
+                r.packEnd() - fc2End);
+        say("  FusedSelectorTiming predicts: front %+d, mlp.0 global %+d, tail %+d, pack %+d%n",
+                p.frontEnd() - fc2End, p.globalEnd() - fc2End, p.tailEnd() - fc2End, p.packEnd() - fc2End);
+        say("  following qkv (%d rows = CLS, %d kept, package; %d row tiles): first tile's rows ready at %+d "
+                + "(predicted %+d)%n", kept + 2, kept, r.qkvReady().length, r.qkvReady()[0], p.qkvReady()[0]);
+        say("  selector cost = qkv's delay %d cycles = %.1f%% of the block (target < 5%%: %s); predicted %d (%+.1f%%)%n",
+                r.exposed(), 100.0 * r.exposed() / block, r.exposed() < 0.05 * block ? "MET" : "MISSED", p.exposed(),
+                100.0 * (p.exposed() - r.exposed()) / Math.max(1, r.exposed()));
     }
 
     /**
      * Yosys synth_xilinx cell counts of every fused stage at DeiT-B's sizes (12 heads, the largest gate).
      * A stage Yosys does not finish within its 10 minutes is counted by its kernels instead.
      */
-    private void area(FusedSelectorUnit.Shapes s) {
+    private void area(FusedSelector.Shapes s) {
         say("%nArea, yosys synth_xilinx, the fused selector for D = %d, H = %d:%n", s.dim(), s.heads());
         SelectorFront.Shape f = s.front();
         List<List<dev.vitforge.hwgen.ir.Design>> stages = List.of(
@@ -206,154 +167,4 @@ class FusedSelectorBench {
         return true;
     }
 
-    private static long last(Map<String, long[]> times) {
-        long end = 0;
-        for (long[] t : times.values()) {
-            end = Math.max(end, t[t.length - 1] + 1);
-        }
-        return end;
-    }
-
-    private static TimedRun.Arrival at(String stream, long cycle, int beats, int words) {
-        return new TimedRun.Arrival(stream, cycle, new int[beats][words], new boolean[beats]);
-    }
-
-    private static TimedRun.Arrival params(String stream, int[][] beats) {
-        return new TimedRun.Arrival(stream, 0, beats, new boolean[beats.length]);
-    }
-
-    private static TimedRun.Arrival table(String stream, int entries) {
-        boolean[] last = new boolean[entries];
-        last[entries - 1] = true;
-        return new TimedRun.Arrival(stream, 0, new int[entries][2], last);
-    }
-
-    /** The front, each fc2 row tile's patch rows (H head rows a token) queued the cycle after the tile drains. */
-    private Map<String, long[]> front(long[] drains, int rowTile, int patches, int heads) {
-        SelectorFront.Shape front = shapes.front();
-        int lanes = front.lanes();
-        int d = front.headDim();
-        int rows = patches * heads;
-        try (SimInstance sim = model(SelectorFront.design(front)).newInstance()) {
-            sim.reset(2);
-            sim.poke("heads", heads);
-            sim.poke("rows", rows);
-            List<TimedRun.Arrival> in = new ArrayList<>();
-            in.add(params("ln_param", LayerNormUnit.paramBeats(new int[d], new long[d], lanes)));
-            in.add(params("in_proj_param", MatVecUnit.paramBeats(front.inProj(), new byte[d * d], new int[d])));
-            in.add(table("gelu_param", d));
-            in.add(params("mlp0_param", MatVecUnit.paramBeats(front.mlp0(), new byte[d * d / 4], new int[d / 2])));
-            for (int t = 0; t < drains.length; t++) {
-                int first = Math.max(1, t * rowTile) - 1; // row 0 is CLS; block 2 has no package token yet
-                int last = Math.min(patches, (t + 1) * rowTile - 1);
-                if (last > first) {
-                    in.add(at("in", drains[t] + 1, (last - first) * heads * d / lanes, lanes));
-                }
-            }
-            Map<String, Integer> out = new LinkedHashMap<>();
-            out.put("local_acc", rows * d / 2 / lanes);
-            out.put("global_u", rows * d / 2 / lanes);
-            out.put("row_mean", rows);
-            out.put("global_mean", front.meanBeats(heads));
-            return TimedRun.run(sim, in, out, drains[drains.length - 1] + 100_000);
-        }
-    }
-
-    /** The head gate, each row mean queued the cycle after the front gave it. */
-    private long[] gate(int heads, long[] rowMeans) {
-        int hg = SelectorGate.hidden(heads);
-        try (SimInstance sim = model(SelectorGate.design(heads)).newInstance()) {
-            sim.reset(2);
-            List<TimedRun.Arrival> in = new ArrayList<>();
-            in.add(params("gate0_param", MatVecUnit.paramBeats(SelectorGate.gate0(heads), new byte[hg * heads],
-                    new int[hg])));
-            in.add(params("gate1_param", MatVecUnit.paramBeats(SelectorGate.gate1(heads), new byte[hg * heads],
-                    new int[heads])));
-            in.add(table("gelu_param", hg));
-            for (long t : rowMeans) {
-                in.add(at("row_mean", t + 1, 1, 1));
-            }
-            return TimedRun.run(sim, in, Map.of("g1", rowMeans.length), rowMeans[rowMeans.length - 1] + 10_000)
-                    .get("g1");
-        }
-    }
-
-    /** mlp.0's global half on the H token-mean rows as the front emits them. */
-    private long[] globalHalf(long[] means) {
-        MatVecUnit.Shape global = shapes.global();
-        int half = global.inputs();
-        try (SimInstance sim = model(MatVecUnit.design(global)).newInstance()) {
-            sim.reset(2);
-            List<TimedRun.Arrival> in = new ArrayList<>();
-            in.add(params("param", MatVecUnit.paramBeats(global, new byte[half * half], new int[half])));
-            for (long t : means) {
-                in.add(at("in", t + 1, 1, (8 * global.lanes() + 31) / 32));
-            }
-            return TimedRun.run(sim, in, Map.of("out", means.length), means[means.length - 1] + 10_000).get("out");
-        }
-    }
-
-    /** The tail: the head-bias table from mlp.0's global half, the rows from the front's local accumulators. */
-    private long[] back(int heads, int rows, long[] localAcc, long[] global) {
-        SelectorBack.Shape back = shapes.back();
-        int d = back.headDim();
-        int split = shapes.front().lanes() / back.lanes(); // a front beat of L int32 is L / L' tail beats
-        try (SimInstance sim = model(SelectorBack.design(back)).newInstance()) {
-            sim.reset(2);
-            sim.poke("heads", heads);
-            List<TimedRun.Arrival> in = new ArrayList<>();
-            in.add(table("gelu1_param", d / 2));
-            in.add(table("gelu2_param", d / 4));
-            in.add(params("mlp1_param", MatVecUnit.paramBeats(back.mlp1(), new byte[d / 2 * d / 4], new int[d / 4])));
-            in.add(params("mlp2_param", MatVecUnit.paramBeats(back.mlp2(), new byte[2 * d / 4], new int[2])));
-            for (long t : global) {
-                in.add(at("head_bias", t + 1, split, back.lanes()));
-            }
-            for (long t : localAcc) {
-                in.add(at("local_acc", t + 1, split, back.lanes()));
-            }
-            return TimedRun.run(sim, in, Map.of("diff", rows), localAcc[localAcc.length - 1] + 100_000).get("diff");
-        }
-    }
-
-    /** The decision, each (token, head) beat queued once both its diff and its gate logit exist. */
-    private long[] decision(int heads, int tokens, long[] diff, long[] g1) {
-        try (SimInstance sim = model(DecisionUnit.design(heads)).newInstance()) {
-            sim.reset(2);
-            List<TimedRun.Arrival> in = new ArrayList<>();
-            long latest = 0;
-            for (int r = 0; r < tokens * heads; r++) {
-                long t = Math.max(diff[r], g1[r]) + 1;
-                latest = Math.max(latest, t);
-                boolean[] last = {r % heads == heads - 1};
-                in.add(new TimedRun.Arrival("in", t, new int[1][3], last));
-            }
-            return TimedRun.run(sim, in, Map.of("out", tokens), latest + 10_000).get("out");
-        }
-    }
-
-    /** The pack: the package token at once, each token's row (from memory) once its decision exists. */
-    private Map<String, long[]> pack(int dm, int tokens, boolean[] keep, long[] decisions) {
-        int lanes = shapes.packLanes();
-        int b = dm / lanes;
-        try (SimInstance sim = model(PackUnit.design(dm, SelectorUnit.tokenCapacity(tokens), lanes)).newInstance()) {
-            sim.reset(2);
-            sim.poke("tokens", tokens);
-            sim.poke("pkg_weight_in", 0);
-            List<TimedRun.Arrival> in = new ArrayList<>();
-            in.add(new TimedRun.Arrival("pkg_in", 0, PackUnit.packageBeats(new int[dm], lanes),
-                    PackUnit.rowLast(1, b)));
-            int[][] beats = PackUnit.inBeats(new int[tokens][dm], keep, new int[tokens], lanes);
-            int kept = 0;
-            for (int t = 0; t < tokens; t++) {
-                kept += keep[t] ? 1 : 0;
-                in.add(new TimedRun.Arrival("in", decisions[t] + 1, java.util.Arrays.copyOfRange(beats, t * b,
-                        (t + 1) * b), PackUnit.rowLast(1, b)));
-            }
-            Map<String, Integer> out = new LinkedHashMap<>();
-            out.put("kept", kept * b);
-            out.put("pkg_out", b);
-            return TimedRun.run(sim, in, out, decisions[tokens - 1] + 100_000);
-        }
-    }
 }

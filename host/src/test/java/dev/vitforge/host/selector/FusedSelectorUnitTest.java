@@ -3,13 +3,16 @@ package dev.vitforge.host.selector;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import dev.vitforge.hwgen.selector.FusedSelector;
 import dev.vitforge.models.quant.IntegerSelector;
 import dev.vitforge.models.quant.LinearExecutor;
 import dev.vitforge.models.tensor.Float32Tensor;
@@ -20,7 +23,9 @@ import dev.vitforge.sim.tb.Seeds;
  * Verilator against {@link IntegerSelector#step} on quantised random selectors, bit for bit: the
  * decisions, margins, p, every head's z_keep - z_drop, the kept rows and the package token with its
  * weight; one token and many, a first step (no package token yet) and a later one (a package token
- * of some weight coming in), at head widths 64 (DeiT-T and DeiT-B's 12 heads), 48 and 8.
+ * of some weight coming in), a later one with no patch rows left (only the pack runs), at head widths
+ * 64 (DeiT-T and DeiT-B's 12 heads), 48 and 8; every stage in exactly the cycles of its model
+ * ({@link FusedSelector#stageCycles}), which the cpu device reports.
  */
 class FusedSelectorUnitTest {
     @ParameterizedTest(name = "D = {0}, H = {1}, {2} tokens")
@@ -33,26 +38,39 @@ class FusedSelectorUnitTest {
         Function<String, Float32Tensor> w = SelectorBench.randomSelector(d, heads, seed);
         Float32Tensor x = SelectorBench.tokens(tokens, dim, seed + 1);
         IntegerSelector q = IntegerSelector.quantize(w, heads, dim, List.of(x));
-        int n = tokens - 1;
-        int[][] patches = new int[n][dim];
-        for (int t = 0; t < n; t++) {
+        int patchCount = tokens - 1;
+        int[][] patches = new int[patchCount][dim];
+        for (int t = 0; t < patchCount; t++) {
             for (int c = 0; c < dim; c++) {
                 patches[t][c] = (int) Math.round(x.data()[(t + 1) * dim + c] / q.inScale());
             }
         }
-        FusedSelectorUnit unit = new FusedSelectorUnit(dim, heads, n);
-        for (int step = 0; step < 2; step++) {
+        List<Map<String, Object>> simLog = new ArrayList<>();
+        List<Map<String, Object>> cpuLog = new ArrayList<>();
+        FusedSelectorUnit unit = new FusedSelectorUnit(dim, heads, patchCount).logInto(simLog);
+        FusedSelectorUnit cpu = new FusedSelectorUnit(dim, heads, patchCount, false).logInto(cpuLog);
+        for (int step = 0; step < 3; step++) {
             int[] pkg = new int[dim];
             long pkgWeight = 0;
-            if (step == 1) { // a later selector: a package token of some weight comes in
+            if (step > 0) { // a later selector: a package token of some weight comes in
                 for (int c = 0; c < dim; c++) {
                     pkg[c] = rnd.nextInt(1 << 20) - (1 << 19);
                 }
                 pkgWeight = 1 + rnd.nextInt(40 << 15);
             }
-            IntegerSelector.Step want = q.step(patches, pkg, pkgWeight, LinearExecutor.JAVA);
-            IntegerSelector.Step got = unit.step(q.constants(), patches, pkg, pkgWeight);
+            int[][] rows = step == 2 ? new int[0][] : patches; // a later selector after everything was dropped
+            IntegerSelector.Step want = q.step(rows, pkg, pkgWeight, LinearExecutor.JAVA);
+            // The RTL from the constants, then through the device interface the forward pass uses.
+            IntegerSelector.Step got = step == 0 ? unit.step(q.constants(), rows, pkg, pkgWeight)
+                    : unit.step(q, rows, pkg, pkgWeight);
+            IntegerSelector.Step onCpu = cpu.step(q, rows, pkg, pkgWeight);
+            int n = rows.length;
             String what = "D " + dim + ", H " + heads + ", n " + n + ", step " + step + "\n" + replay;
+            assertArrayEquals(want.pkg(), onCpu.pkg(), "cpu device, " + what);
+            // Each stage took exactly the cycles its model gives, and the cpu device reports those.
+            Map<String, Long> model = FusedSelector.stageCycles(unit.shapes(), n);
+            assertEquals(model, simLog.get(step).get("stages"), "stage cycles, " + what);
+            assertEquals(model, cpuLog.get(step).get("stages"), "cpu stage cycles, " + what);
             assertArrayEquals(want.decision().keep(), got.decision().keep(), "keep, " + what);
             assertArrayEquals(want.decision().margins(), got.decision().margins(), "margins, " + what);
             assertArrayEquals(want.decision().p(), got.decision().p(), "p, " + what);

@@ -41,7 +41,7 @@ public final class KeepSchedule {
             for (int j = 0; j < placement.size(); j++) {
                 selectors.add(new Selector(placement.get(j).beforeBlock(), Math.pow(r, j + 1)));
             }
-            ModelPlan plan = ModelPlan.plan(a, selectors, masks, blockSize, board, engine, sized.selectorLanes());
+            ModelPlan plan = ModelPlan.plan(a, selectors, masks, blockSize, board, engine, sized.selectorChoice());
             Candidate c = new Candidate(r, selectors, plan.predictedCycles(), plan.latencyMs());
             candidates.add(c);
             if (chosen == null && c.latencyMs() <= targetMs) {

@@ -8,6 +8,7 @@ import java.util.function.Function;
 import dev.vitforge.hwgen.gemm.GemmConfig;
 import dev.vitforge.hwgen.gemm.GemmCycleModel;
 import dev.vitforge.hwgen.gemm.GemmSchedule;
+import dev.vitforge.hwgen.selector.FusedSelector;
 import dev.vitforge.hwgen.selector.SelectorCycles;
 import dev.vitforge.models.card.Architecture;
 import dev.vitforge.models.card.Selector;
@@ -21,23 +22,46 @@ import dev.vitforge.models.sparse.BlockMask;
  * layer's weight traffic is its non-zero blocks times the tiles.
  */
 public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, int[] tokensPerBlock,
-                        List<SelectorStage> selectorStages, int selectorLanes, String selectorLanesReason) {
+                        List<SelectorStage> selectorStages, boolean fusedSelector, int selectorLanes,
+                        String selectorReason) {
 
-    /** One selector step on the selector unit: the patch tokens it scores and its kernels' predicted cycles. */
-    public record SelectorStage(String name, int beforeBlock, int patches, Map<String, Long> cycles) {
+    /** {@code fixedLanes} for {@link #plan(Architecture, List, Function, int, Board, GemmConfig, int)}: the fused selector. */
+    public static final int FUSED = -1;
+
+    /**
+     * One selector step: the patch tokens it scores, the cycles of its parts (the fused selector's stages,
+     * or the selector unit's kernels) and what it adds to the image's cycles: the unit's kernels run
+     * between the engine's products, so all of them; the fused selector runs beside the engine, so the
+     * delay it causes the following qkv ({@link FusedSelectorTiming}).
+     */
+    public record SelectorStage(String name, int beforeBlock, int patches, Map<String, Long> cycles, long cost) {
         public long total() {
             return cycles.values().stream().mapToLong(Long::longValue).sum();
         }
     }
 
-    /** The selector unit's predicted cycles per image (its kernels; its linear layers are in {@link #layers}). */
-    public long predictedSelectorUnitCycles() {
-        return selectorStages.stream().mapToLong(SelectorStage::total).sum();
+    /** What the selectors add to an image's cycles (the unit's linear layers are in {@link #layers}). */
+    public long predictedSelectorCycles() {
+        return selectorStages.stream().mapToLong(SelectorStage::cost).sum();
     }
 
-    /** GEMM engine and selector unit, one after another: the cycles of one image. */
+    /** The selector choice as {@link #plan(Architecture, List, Function, int, Board, GemmConfig, int)} takes it. */
+    public int selectorChoice() {
+        return fusedSelector ? FUSED : selectorLanes;
+    }
+
+    /** The chosen selector's resource estimate (nothing without selectors). */
+    public ResourceEstimate selectorResources(Architecture a) {
+        if (selectorStages.isEmpty()) {
+            return new ResourceEstimate(0, 0, 0, 0);
+        }
+        return fusedSelector ? ResourceEstimate.fusedSelector(FusedSelector.Shapes.of(a.embedDim(), a.numHeads()))
+                : ResourceEstimate.selectorUnit(selectorLanes);
+    }
+
+    /** GEMM engine and selectors: the cycles of one image. */
     public long predictedCycles() {
-        return predictedGemmCycles() + predictedSelectorUnitCycles();
+        return predictedGemmCycles() + predictedSelectorCycles();
     }
 
     /** One matrix product: Y[m x n] = X[m x k] W^T, {@code count} times (once per head for attention). */
@@ -89,8 +113,8 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
     }
 
     /**
-     * As above, on a given engine and selector-unit lanes (null and 0: size them); the keep-ratio search
-     * holds both fixed.
+     * As above, on a given engine and selector (null and 0: choose them; {@link #FUSED}: the fused selector,
+     * otherwise the selector unit's lanes); the keep-ratio search holds both fixed.
      */
     public static ModelPlan plan(Architecture a, List<Selector> selectors, Function<String, BlockMask> masks,
                                  int blockSize, Board board, GemmConfig fixedEngine, int fixedLanes) {
@@ -108,13 +132,13 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
             String b = "blocks." + i + ".";
             int selector = selectorBefore(selectors, i);
             if (selector >= 0) {
-                // The selector's linear layers run on the GEMM engine (as HeatViT's do): every
-                // head's rows of the patch tokens entering it form one product of n x H rows.
+                // On the selector unit, the selector's linear layers run on the GEMM engine (as HeatViT's
+                // do): every head's rows of the patch tokens entering it form one product of n x H rows.
                 int n = (i == 0 ? a.tokens() : tokens[i - 1]) - 1 - (selector > 0 ? 1 : 0);
                 int h = a.numHeads();
                 int g = Math.max(1, h / 2);
                 String s = "selectors." + selector + ".";
-                stages.add(new StageAt("selectors." + selector, i, n));
+                stages.add(new StageAt("selectors." + selector, i, n, Math.min(n, t - 2), selector > 0));
                 products.add(dense(s + "in_proj", n * h, hd, hd, blockSize, Tokens.SELECTOR));
                 // mlp.0 splits: u's local half per head row, the global half (one per head) once per head.
                 products.add(dense(s + "mlp.0", n * h, hd / 2, hd / 2, blockSize, Tokens.SELECTOR));
@@ -151,19 +175,34 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                     ? BlockMask.full(blockSize, n, k) : p.mask();
             sizing.add(new GemmLayer(p.name(), m, k, n, mask));
         }
-        // The engine and the selector unit share the device: each lane count the unit can have (16 and
-        // halvings that divide d) leaves the engine the rest of the budget; the pair that fits and predicts
-        // the fewest cycles wins (with nothing fitting, the most lanes, and plan says it does not fit).
-        int maxLanes = stages.isEmpty() ? 0 : SelectorCycles.lanes(hd);
+        // The selector and the engine share the device. Candidates: the fused selector (when D and H have
+        // one) beside an engine sized for the blocks alone, and the selector unit at each lane count it can
+        // have (16 and halvings that divide d) with its linear layers on the engine; each leaves the engine
+        // the rest of the budget. The candidate that fits and predicts the fewest cycles wins (with nothing
+        // fitting, the last tried, and plan says it does not fit).
         Sized chosen = null;
         List<String> tried = new ArrayList<>();
-        for (int lanes = fixedLanes > 0 ? fixedLanes : maxLanes; ; lanes /= 2) {
+        boolean fusedExists = !stages.isEmpty() && FusedSelector.Shapes.exist(d, a.numHeads());
+        if (fusedExists && (fixedLanes == 0 || fixedLanes == FUSED)) {
+            FusedSelector.Shapes shapes = FusedSelector.Shapes.of(d, a.numHeads());
+            ResourceEstimate chain = ResourceEstimate.fusedSelector(shapes);
+            List<Product> blocks = products.stream().filter(p -> !p.name().startsWith("selectors.")).toList();
+            List<GemmLayer> blockSizing = sizing.stream().filter(l -> !l.name().startsWith("selectors.")).toList();
+            GemmConfig engine = fixedEngine != null ? fixedEngine : GemmPlanner.plan(blockSizing, board.reserve(chain));
+            chosen = sized(blocks, stages, engine, FUSED, ResourceEstimate.of(engine).plus(chain).fits(board), a,
+                    masks, blockSize);
+            tried.add("fused: " + (chosen.fits() ? "" : "does not fit, ") + chosen.cycles() + " cycles");
+        } else if (fixedLanes == FUSED && !stages.isEmpty()) {
+            throw new IllegalArgumentException("no fused selector for D = " + d + ", H = " + a.numHeads());
+        }
+        int maxLanes = stages.isEmpty() ? 0 : SelectorCycles.lanes(hd);
+        for (int lanes = fixedLanes > 0 ? fixedLanes : maxLanes; fixedLanes != FUSED; lanes /= 2) {
             ResourceEstimate unit = lanes == 0 ? new ResourceEstimate(0, 0, 0, 0) : ResourceEstimate.selectorUnit(lanes);
             GemmConfig engine = fixedEngine != null ? fixedEngine : GemmPlanner.plan(sizing, board.reserve(unit));
             Sized s = sized(products, stages, engine, lanes, ResourceEstimate.of(engine).plus(unit).fits(board), a,
-                    blockSize);
+                    masks, blockSize);
             if (lanes > 0) {
-                tried.add(lanes + " lanes: " + (s.fits() ? "" : "does not fit, ") + s.cycles() + " cycles");
+                tried.add("unit at " + lanes + " lanes: " + (s.fits() ? "" : "does not fit, ") + s.cycles() + " cycles");
             }
             if (chosen == null || (s.fits() && (!chosen.fits() || s.cycles() < chosen.cycles()))) {
                 chosen = s;
@@ -172,22 +211,26 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                 break;
             }
         }
-        String reason = maxLanes == 0 ? "no selectors" : fixedLanes > 0 || fixedEngine != null
-                ? "held fixed" : "the fewest predicted cycles (engine + unit) that fit the board beside the engine "
-                + "sized for the rest: " + String.join("; ", tried);
-        return new ModelPlan(board, chosen.engine(), chosen.layers(), tokens, chosen.stages(), chosen.lanes(), reason);
+        String reason = maxLanes == 0 ? "no selectors" : fixedLanes != 0 || fixedEngine != null
+                ? "held fixed" : "the fewest predicted cycles that fit the board beside the engine sized for the rest: "
+                + String.join("; ", tried);
+        return new ModelPlan(board, chosen.engine(), chosen.layers(), tokens, chosen.stages(),
+                chosen.lanes() == FUSED, Math.max(0, chosen.lanes()), reason);
     }
 
-    /** A selector step before it is costed: where it runs and how many patch tokens it scores. */
-    private record StageAt(String name, int beforeBlock, int patches) {}
+    /**
+     * A selector step before it is costed: where it runs, how many patch tokens it scores and keeps, and
+     * whether a package token comes in with them.
+     */
+    private record StageAt(String name, int beforeBlock, int patches, int kept, boolean hasPackage) {}
 
     /** One candidate: the engine, its products, the selector steps at {@code lanes}, their sum, whether both fit. */
     private record Sized(GemmConfig engine, List<LayerPlan> layers, List<SelectorStage> stages, int lanes,
                          long cycles, boolean fits) {}
 
-    /** Every product's cycles on {@code engine} and every selector step's at {@code lanes}. */
+    /** Every product's cycles on {@code engine} and every selector step's at {@code lanes} ({@link #FUSED}: fused). */
     private static Sized sized(List<Product> products, List<StageAt> stages, GemmConfig engine, int lanes,
-                               boolean fits, Architecture a, int blockSize) {
+                               boolean fits, Architecture a, Function<String, BlockMask> masks, int blockSize) {
         List<LayerPlan> plans = new ArrayList<>();
         long total = 0;
         for (Product p : products) {
@@ -202,10 +245,20 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
         }
         List<SelectorStage> sized = new ArrayList<>();
         for (StageAt st : stages) {
-            Map<String, Long> c = SelectorCycles.step(a.embedDim(), a.numHeads(), st.patches(), lanes);
-            SelectorStage s = new SelectorStage(st.name(), st.beforeBlock(), st.patches(), c);
+            SelectorStage s;
+            if (lanes == FUSED) {
+                FusedSelector.Shapes shapes = FusedSelector.Shapes.of(a.embedDim(), a.numHeads());
+                long exposed = FusedSelectorTiming.predictBefore(a, masks, blockSize, engine, st.beforeBlock(),
+                        FusedSelectorTiming.spread(st.patches(), st.kept()), st.hasPackage()).exposed();
+                s = new SelectorStage(st.name(), st.beforeBlock(), st.patches(),
+                        FusedSelector.stageCycles(shapes, st.patches()), exposed);
+            } else {
+                Map<String, Long> c = SelectorCycles.step(a.embedDim(), a.numHeads(), st.patches(), lanes);
+                s = new SelectorStage(st.name(), st.beforeBlock(), st.patches(), c,
+                        c.values().stream().mapToLong(Long::longValue).sum());
+            }
             sized.add(s);
-            total += s.total();
+            total += s.cost();
         }
         return new Sized(engine, plans, List.copyOf(sized), lanes, total, fits);
     }

@@ -1,5 +1,8 @@
 package dev.vitforge.hwgen.plan;
 
+import dev.vitforge.hwgen.selector.FusedSelector;
+import dev.vitforge.hwgen.selector.SelectorGate;
+
 import dev.vitforge.hwgen.gemm.GemmConfig;
 
 /**
@@ -34,6 +37,27 @@ public record ResourceEstimate(int dsp, int bram36, long ff, long lut) {
         long ff = 361L * lanes + (4767 + 982L * lanes) + 381L * lanes + 2972 + 7L * lanes;
         int bram = ceil(32 * lanes, 72) + ceil(64 * lanes, 72);
         return new ResourceEstimate(dsp, bram, ff, lut);
+    }
+
+    /**
+     * The fused selector ({@link FusedSelector}): a DSP per int8 multiplier of its arrays, the kernels'
+     * fitted DSPs (GELU 29 a lane, LayerNorm 16 + 13 a lane, decision 19, pack 4 + 2 a lane, the front's
+     * token means 12); LUTs and flip-flops per lane of each stage, fitted to Yosys synth_xilinx of the
+     * DeiT-B build (d 64, H 12, 4 lanes: front 64.2k LUT / 36.5k FF, tail 20.6k / 18.2k, head gate
+     * 2.4k / 2.4k, global half 2.5k / 4.2k, decision 5.3k / 3.0k, pack at 16 lanes 7.1k / 6.1k; 1,114 DSP in
+     * all, which this reproduces) and 2 BRAM36. One synthesis point: other head widths are extrapolated.
+     */
+    public static ResourceEstimate fusedSelector(FusedSelector.Shapes s) {
+        int fl = s.front().lanes();
+        int bl = s.back().lanes();
+        int pl = s.packLanes();
+        int h = s.heads();
+        int gateDsp = SelectorGate.hidden(h) + h + 29;
+        int dsp = s.front().multipliers() + 16 + 13 * fl + 29 * fl + 12 + gateDsp + s.global().multipliers()
+                + s.back().multipliers() + 2 * 29 * bl + 19 + 4 + 2 * pl;
+        long lut = 16_050L * fl + 2_400 + 20L * s.global().multipliers() + 5_150L * bl + 5_300 + 444L * pl;
+        long ff = 9_125L * fl + 2_400 + 33L * s.global().multipliers() + 4_550L * bl + 3_000 + 381L * pl;
+        return new ResourceEstimate(dsp, 2, ff, lut);
     }
 
     /** This estimate and {@code other} together (two blocks on one device). */

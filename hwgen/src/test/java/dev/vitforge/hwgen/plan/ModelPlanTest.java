@@ -2,6 +2,7 @@ package dev.vitforge.hwgen.plan;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,7 +66,11 @@ class ModelPlanTest {
         for (String size : List.of("block size", "row tile", "lanes", "max k", "max m", "max columns")) {
             assertTrue(mid.engine().reasons().containsKey(size), "no reason for " + size);
         }
-        assertEquals(196 * 3, mid.engine().maxM(), "sized for a selector scoring every patch of every head");
+        assertTrue(mid.fusedSelector(), mid.selectorReason());
+        assertEquals(198, mid.engine().maxM(), "the fused selector's layers are its own: sized for the blocks' tokens");
+        ModelPlan unit = ModelPlan.plan(DEIT_T, SELECTORS, name -> null, 16, zcu102, null, 16);
+        assertFalse(unit.fusedSelector());
+        assertEquals(196 * 3, unit.engine().maxM(), "on the unit, sized for a selector scoring every patch of every head");
     }
 
     @Test
@@ -75,14 +80,23 @@ class ModelPlanTest {
         KeepSchedule.Result r = KeepSchedule.search(DEIT_T, SELECTORS, half, 16, board, 6.0);
         assertTrue(r.chosen().latencyMs() <= 6.0);
         KeepSchedule.Candidate previous = null;
+        ModelPlan previousPlan = null;
+        ModelPlan sized = ModelPlan.plan(DEIT_T, SELECTORS, half, 16, board);
         for (KeepSchedule.Candidate c : r.candidates()) {
             if (c == r.chosen()) {
                 assertTrue(previous == null || previous.latencyMs() > 6.0, "a larger r also met the target");
             }
+            ModelPlan plan = ModelPlan.plan(DEIT_T, c.selectors(), half, 16, board, sized.engine(), sized.selectorChoice());
+            assertEquals(plan.predictedCycles(), c.cycles());
             if (previous != null) {
-                assertTrue(c.cycles() <= previous.cycles(), "keeping fewer tokens never costs more cycles");
+                // Fewer tokens never cost the engine more; the fused selector beside it may delay a smaller
+                // qkv a little more (its package token waits for every decision), and only that may rise.
+                assertTrue(plan.predictedGemmCycles() <= previousPlan.predictedGemmCycles(), "at r = " + c.base());
+                assertTrue(c.cycles() - previous.cycles() <= Math.max(0,
+                        plan.predictedSelectorCycles() - previousPlan.predictedSelectorCycles()), "at r = " + c.base());
             }
             previous = c;
+            previousPlan = plan;
         }
         assertEquals(3, r.chosen().selectors().size());
         assertEquals(r.chosen().base() * r.chosen().base(), r.chosen().selectors().get(1).keepRatio(), 1e-12);

@@ -293,6 +293,11 @@ public final class IntegerSelector {
 
     /** {@code ./vitforge select} with the products through {@code exec} and the non-linear kernels on {@code kernels}. */
     public Output apply(Float32Tensor tokens, LinearExecutor exec, SelectorKernels kernels) {
+        return apply(tokens, SelectorDevice.of(exec, kernels));
+    }
+
+    /** {@code ./vitforge select} with the step on {@code device}. */
+    public Output apply(Float32Tensor tokens, SelectorDevice device) {
         if (tokens.rank() != 2 || tokens.rows() < 1 || tokens.cols() != dim) {
             throw new IllegalArgumentException("tokens must be [T x " + dim + "] with T >= 1, got "
                     + tokens.shapeString());
@@ -309,7 +314,7 @@ public final class IntegerSelector {
             rows[i / dim][i % dim] = in[i] << STANDALONE_FRAC_BITS;
         }
         int[][] patches = java.util.Arrays.copyOfRange(rows, 1, t);
-        Step s = step(patches, new int[dim], 0, exec, kernels);
+        Step s = device.step(this, patches, new int[dim], 0);
         int kept = s.kept().length;
         byte[] keep = new byte[t];
         keep[0] = 1;

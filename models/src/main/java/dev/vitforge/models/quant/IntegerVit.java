@@ -220,6 +220,11 @@ public final class IntegerVit {
 
     /** {@link #forward(Float32Tensor, LinearExecutor)} with the selectors' non-linear kernels on {@code selectorKernels}. */
     public ForwardResult forward(Float32Tensor image, LinearExecutor exec, SelectorKernels selectorKernels) {
+        return forward(image, exec, SelectorDevice.of(exec, selectorKernels));
+    }
+
+    /** {@link #forward(Float32Tensor, LinearExecutor)} with every selector step on {@code selectorDevice}. */
+    public ForwardResult forward(Float32Tensor image, LinearExecutor exec, SelectorDevice selectorDevice) {
         int dim = arch.embedDim();
         double[][] patches = FloatVit.flattenPatches(image, arch);
         int k = patches[0].length;
@@ -251,8 +256,8 @@ public final class IntegerVit {
             if (sel < tokenSelectors.length && selectors.get(sel).beforeBlock() == i) {
                 int n = x.length - 1 - (hasPkg ? 1 : 0);
                 int[] pkg = hasPkg ? x[x.length - 1] : new int[dim];
-                IntegerSelector.Step s = tokenSelectors[sel].step(Arrays.copyOfRange(x, 1, 1 + n), pkg, pkgWeight,
-                        exec, selectorKernels);
+                IntegerSelector.Step s = selectorDevice.step(tokenSelectors[sel], Arrays.copyOfRange(x, 1, 1 + n), pkg,
+                        pkgWeight);
                 int[][] next = new int[s.kept().length + 2][];
                 next[0] = x[0];
                 System.arraycopy(s.kept(), 0, next, 1, s.kept().length);

@@ -1,0 +1,149 @@
+package dev.vitforge.hwgen.plan;
+
+import java.util.function.Function;
+
+import dev.vitforge.hwgen.gemm.GemmConfig;
+import dev.vitforge.hwgen.gemm.GemmCycleModel;
+import dev.vitforge.hwgen.gemm.GemmSchedule;
+import dev.vitforge.hwgen.selector.DecisionUnit;
+import dev.vitforge.hwgen.selector.FusedSelector;
+import dev.vitforge.hwgen.selector.GeluUnit;
+import dev.vitforge.hwgen.selector.LayerNormUnit;
+import dev.vitforge.hwgen.selector.MatVecUnit;
+import dev.vitforge.hwgen.selector.PackUnit;
+import dev.vitforge.hwgen.selector.SelectorBack;
+import dev.vitforge.hwgen.selector.SelectorFront;
+import dev.vitforge.models.card.Architecture;
+import dev.vitforge.models.sparse.BlockMask;
+
+/**
+ * What the fused selector adds to the forward pass, predicted: it runs beside the GEMM engine, so
+ * its cost is how much later the following qkv ends than it would with its rows ready when the
+ * preceding product (fc2, or the patch embedding) ends. A rate model of the chain, row by row: the
+ * front takes a head row every d / c1 cycles once the preceding product's row tile holding it has
+ * drained; mlp.0's global half runs when the front's token means are out; the tail takes a head row
+ * every d / (2 c) cycles after that; each token's decision follows its last head row; the pack copies a
+ * token's row (from memory, assumed prefetched) once its decision exists, and the package token after
+ * the last. The qkv's row tiles then wait for their rows ({@link GemmCycleModel#cycles(GemmConfig,
+ * GemmSchedule, int[], int, int, long[])}). Stage latencies come from the stages' exact models; the
+ * bench runs the chain's RTL beside the engine's model and prints both (FusedSelectorBench).
+ *
+ * <p>Times count from the start of the preceding product.
+ */
+public final class FusedSelectorTiming {
+    private FusedSelectorTiming() {}
+
+    /** The predicted ends (front, global half, tail, pack), the qkv's tile ready times and the exposed cycles. */
+    public record Timing(long precedingEnd, long frontEnd, long globalEnd, long tailEnd, long packEnd,
+                         long[] qkvReady, long exposed) {}
+
+    /**
+     * The selector scoring the n patch rows starting at {@code firstPatch} of the preceding product
+     * ({@code preceding}: mask, k and m rows), keeping {@code keep}, before the qkv ({@code qkv}, k = D)
+     * on {@code kept + 2} rows (CLS, the kept rows, the package token).
+     */
+    public static Timing predict(FusedSelector.Shapes s, GemmConfig engine, BlockMask preceding, int precedingK,
+                                 int precedingRows, int firstPatch, boolean[] keep, BlockMask qkv) {
+        int n = keep.length;
+        int h = s.heads();
+        int d = s.headDim();
+        int[] beats = GemmCycleModel.beatsPerColumn(preceding, precedingK);
+        GemmSchedule schedule = GemmSchedule.balance(beats, engine.lanes());
+        long[] drains = GemmCycleModel.tileDrains(engine, schedule, beats, precedingRows, precedingK);
+        long precedingEnd = GemmCycleModel.cycles(engine, schedule, beats, precedingRows, precedingK);
+
+        long frontEnd = precedingEnd;
+        long globalEnd = precedingEnd;
+        long tailEnd = precedingEnd;
+        long[] decided = new long[n];
+        if (n > 0) {
+            // Front: a head row every d / c1 cycles, its LayerNorm waiting for the row's tile to drain (and, from
+            // reset, for its gamma and beta: d / L beats, which lnFirstOut counts).
+            SelectorFront.Shape f = s.front();
+            int paramBeats = d / f.lanes();
+            long lnFirstOut = LayerNormUnit.cycles(d, 1, f.lanes()) - paramBeats;
+            long u = 0;
+            for (int t = 0; t < n; t++) {
+                long arrives = drains[(firstPatch + t) / engine.rowTile()] + 1;
+                for (int r = 0; r < h; r++) {
+                    u = Math.max(u, Math.max(arrives, paramBeats) + lnFirstOut - paramBeats) + f.cyclesPerRow();
+                }
+            }
+            frontEnd = u + SelectorFront.cycles(f, 1, h) - lnFirstOut - f.cyclesPerRow();
+            // mlp.0's global half takes the token means as the front gives them, at their pace (a row's d / 2L
+            // beats in its d / 2c cycles), so only its last row's latency and output beats come after.
+            MatVecUnit.Shape g = s.global();
+            globalEnd = frontEnd + MatVecUnit.LATENCY + g.outBeats() + 1;
+            // Tail: its head-bias table complete, a head row every d / (2 c) cycles.
+            SelectorBack.Shape b = s.back();
+            MatVecUnit.Shape mlp2 = b.mlp2();
+            long rowOut = 2L * GeluUnit.LATENCY + MatVecUnit.LATENCY + mlp2.cyclesPerRow() + MatVecUnit.LATENCY
+                    + mlp2.outBeats();
+            for (int t = 0; t < n; t++) {
+                decided[t] = globalEnd + rowOut + (long) (t + 1) * h * b.cyclesPerRow() + DecisionUnit.LATENCY;
+            }
+            tailEnd = globalEnd + rowOut + (long) n * h * b.cyclesPerRow();
+        }
+        // Pack: the package token first, then each token's row once decided, a beat a cycle.
+        int rowBeats = s.dim() / s.packLanes();
+        int kept = 0;
+        for (boolean k : keep) {
+            kept += k ? 1 : 0;
+        }
+        long[] rowReady = new long[kept + 2];
+        rowReady[0] = precedingEnd; // CLS: the residual, as the preceding product leaves it
+        long copied = precedingEnd + rowBeats;
+        int i = 1;
+        for (int t = 0; t < n; t++) {
+            copied = Math.max(copied, decided[t] + 1) + rowBeats;
+            if (keep[t]) {
+                rowReady[i++] = copied + 1;
+            }
+        }
+        long packEnd = copied + PackUnit.cycles(s.dim(), 0, s.packLanes()) - rowBeats; // the package token's division
+        rowReady[kept + 1] = packEnd;
+        long[] ready = new long[engine.tiles(kept + 2)];
+        for (int r = 0; r < rowReady.length; r++) {
+            int t = r / engine.rowTile();
+            ready[t] = Math.max(ready[t], rowReady[r] - precedingEnd);
+        }
+        int[] qkvBeats = GemmCycleModel.beatsPerColumn(qkv, s.dim());
+        GemmSchedule qkvSchedule = GemmSchedule.balance(qkvBeats, engine.lanes());
+        long free = GemmCycleModel.cycles(engine, qkvSchedule, qkvBeats, kept + 2, s.dim());
+        long waited = GemmCycleModel.cycles(engine, qkvSchedule, qkvBeats, kept + 2, s.dim(), ready);
+        return new Timing(precedingEnd, frontEnd, globalEnd, tailEnd, packEnd, ready, waited - free);
+    }
+
+    /**
+     * The selector before {@code block} of {@code a}, keeping {@code keep} of its patch tokens: it overlaps the
+     * patch embedding (block 0) or the preceding block's fc2 (CLS, the patches and, after an earlier
+     * selector, the package token), and delays this block's qkv. Masks missing from {@code masks} are dense.
+     */
+    public static Timing predictBefore(Architecture a, Function<String, BlockMask> masks, int blockSize,
+                                       GemmConfig engine, int block, boolean[] keep, boolean hasPackage) {
+        FusedSelector.Shapes s = FusedSelector.Shapes.of(a.embedDim(), a.numHeads());
+        int d = a.embedDim();
+        BlockMask qkv = mask(masks, "blocks." + block + ".attn.qkv", blockSize, 3 * d, d);
+        if (block == 0) {
+            int patchK = a.inChans() * a.patchSize() * a.patchSize();
+            return predict(s, engine, BlockMask.full(blockSize, d, patchK), patchK, a.patches(), 0, keep, qkv);
+        }
+        int rows = 1 + keep.length + (hasPackage ? 1 : 0);
+        return predict(s, engine, mask(masks, "blocks." + (block - 1) + ".mlp.fc2", blockSize, d, a.hiddenDim()),
+                a.hiddenDim(), rows, 1, keep, qkv);
+    }
+
+    private static BlockMask mask(Function<String, BlockMask> masks, String name, int blockSize, int n, int k) {
+        BlockMask m = masks.apply(name);
+        return m == null ? BlockMask.full(blockSize, n, k) : m;
+    }
+
+    /** The keep mask the plan assumes: {@code kept} of n tokens, spread evenly. */
+    public static boolean[] spread(int n, int kept) {
+        boolean[] keep = new boolean[n];
+        for (int i = 0; i < kept; i++) {
+            keep[(int) ((long) (2 * i + 1) * n / (2L * kept))] = true;
+        }
+        return keep;
+    }
+}
