@@ -1,22 +1,22 @@
 /**
- * The token-selector unit as the host drives it: {@link dev.vitforge.host.selector.SelectorUnit}
- * runs the selector's non-linear kernels on their generated RTL (Verilator) or on the reference
- * with the kernels' cycle models, and counts the cycles per kernel; the selector's linear layers
- * go to the GEMM engine through {@link dev.vitforge.host.gemm.GemmExecutor}. This is what
- * {@code select} and {@code run} use.
+ * The token selector as the host runs it, on whichever hardware the plan chose:
+ * {@link dev.vitforge.host.selector.FusedSelectorUnit} runs each selector step through the fused
+ * selector's RTL chain (front, head gate, mlp.0's global half, tail, decision, pack) with the
+ * selector's products on the chain's own weight-resident arrays, measuring each stage's cycles; on the
+ * cpu device the integer reference computes the step and the stages' models the cycles (equal, as
+ * FusedSelectorUnitTest holds). {@link dev.vitforge.host.selector.SelectorUnit} runs the selector's
+ * non-linear kernels on their RTL and sends its linear layers to the GEMM engine through
+ * {@link dev.vitforge.host.gemm.GemmExecutor}. Both are {@code models.quant.SelectorDevice}s, which
+ * {@code run} and {@code select} hand the steps to.
  *
- * <p>{@link dev.vitforge.host.selector.FusedSelectorUnit} runs a selector step through the fused
- * selector's RTL chain instead (front, head gate, mlp.0's global half, tail, decision, pack), with
- * the selector's products on the chain's own weight-resident arrays; it is bit-exact with the same
- * reference, and the bench times it between the preceding and the following block (3.5%, 2.2% and 0.8%
- * of the following block for DeiT-T/S/B, against 50%, 30.5% and 14.1% here). It is not yet in {@code select} and
- * {@code run}: the plan has no cycle model or resource estimate of the chain yet.
- *
- * <p>Why the host-driven unit's linear layers share the GEMM engine: run after the block, a separate
- * array sized to finish them in 5% of the following block would need about as many multipliers as
- * the engine has (DeiT-T: in_proj alone is 5.6% of a 50%-pruned block's MACs) and would idle the
- * rest of the time. Run beside the blocks, as the fused chain does, a few hundred multipliers hide
- * them. Cost on the engine: its narrow layers (mlp.2 has 2 outputs, the head gate H) use one
- * block-column of one lane; see the README for the measured split.
+ * <p>Which one: the fused selector runs beside the encoder blocks, so it costs only the delay it causes
+ * the following block's qkv (3.5%, 2.2% and 0.8% of the following block for DeiT-T/S/B in the bench,
+ * against 50%, 30.5% and 14.1% for the unit, whose kernels and linear layers run between the blocks),
+ * but it takes about 1,100 DSPs and 100k LUTs. The plan weighs both: where the fused selector fits
+ * beside an engine that is still large enough (ZCU102, U50) it wins; on the ZCU104 and the KV260 its DSPs
+ * would halve the engine, and the unit (with the engine running the selector's linear layers) wins.
+ * A separate array for the unit's linear layers would not help: run between the blocks, finishing
+ * them in 5% of the following block would need about as many multipliers as the engine has (DeiT-T:
+ * in_proj alone is 5.6% of a 50%-pruned block's MACs).
  */
 package dev.vitforge.host.selector;

@@ -25,8 +25,10 @@ import dev.vitforge.models.sparse.BlockMask;
  * every d / (2 c) cycles after that; each token's decision follows its last head row; the pack copies a
  * token's row (from memory, assumed prefetched) once its decision exists, and the package token after
  * the last. The qkv's row tiles then wait for their rows ({@link GemmCycleModel#cycles(GemmConfig,
- * GemmSchedule, int[], int, int, long[])}). Stage latencies come from the stages' exact models; the
- * bench runs the chain's RTL beside the engine's model and prints both (FusedSelectorBench).
+ * GemmSchedule, int[], int, int, long[])}). Stage latencies come from the stages' exact models. It
+ * assumes the head gate and the decision's gate logits are never the slower input (a token takes the
+ * gate H cycles, the front H d / c1) and that the buffers between stages never fill. FusedChainRunTest
+ * holds it equal, cycle for cycle, to the chain's RTL timed beside the engine's model.
  *
  * <p>Times count from the start of the preceding product.
  */
@@ -77,7 +79,8 @@ public final class FusedSelectorTiming {
             // Tail: its head-bias table complete, a head row every d / (2 c) cycles.
             SelectorBack.Shape b = s.back();
             MatVecUnit.Shape mlp2 = b.mlp2();
-            long rowOut = 2L * GeluUnit.LATENCY + MatVecUnit.LATENCY + mlp2.cyclesPerRow() + MatVecUnit.LATENCY
+            // The bias table's last beat takes a cycle into its register before the first row starts.
+            long rowOut = 1 + 2L * GeluUnit.LATENCY + MatVecUnit.LATENCY + mlp2.cyclesPerRow() + MatVecUnit.LATENCY
                     + mlp2.outBeats();
             for (int t = 0; t < n; t++) {
                 decided[t] = globalEnd + rowOut + (long) (t + 1) * h * b.cyclesPerRow() + DecisionUnit.LATENCY;

@@ -1,7 +1,9 @@
 /**
- * The SPViT token-selector unit: integer-only streaming kernels, each a generator with its
- * reference beside it, that the selector's non-linear path runs on while its linear layers run
- * on the GEMM engine. {@link dev.vitforge.hwgen.selector.Arith} holds the arithmetic they share
+ * The SPViT token selector's hardware: integer-only streaming kernels, each a generator with its
+ * reference beside it, and two ways to put them together: the selector unit (the kernels on their
+ * own, driven one after another, the linear layers on the GEMM engine) and the fused selector
+ * ({@link dev.vitforge.hwgen.selector.FusedSelector}: every layer on its own arrays, a chain of
+ * stages beside the engine). The plan chooses between them by predicted cycles and fit. {@link dev.vitforge.hwgen.selector.Arith} holds the arithmetic they share
  * (round-half-up requantisation with a run-time multiplier and shift, saturation, barrel shifts,
  * pipelined restoring division); the kernels are bit-exact with {@code models.quant.IntegerSelector}.
  *
@@ -12,10 +14,10 @@
  * constants (requantisation multipliers and shifts, GELU and LayerNorm constants, gamma and beta)
  * are ports and tables the host loads before a run, so one build serves every model of a size.
  * {@link dev.vitforge.hwgen.selector.SelectorCycles} sums the kernels' cycle models per selector
- * step, which the plan predicts with.
+ * step of the unit; {@link dev.vitforge.hwgen.selector.FusedSelector#stageCycles} gives the fused
+ * selector's per stage.
  *
- * <p>The fused selector (bit-exact with the same reference; not yet what {@code run} uses, since the
- * plan does not model or size it): {@link dev.vitforge.hwgen.selector.MatVecUnit} keeps one small
+ * <p>The fused selector (bit-exact with the same reference): {@link dev.vitforge.hwgen.selector.MatVecUnit} keeps one small
  * dense layer's weights on chip, so the selector's products need not wait for the GEMM engine;
  * {@link dev.vitforge.hwgen.selector.SelectorFront} chains the LayerNorm, in_proj, the GELU and
  * mlp.0's local half per head row and sums the global half's token means as the rows pass, so it

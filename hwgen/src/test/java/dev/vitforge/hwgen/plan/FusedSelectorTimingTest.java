@@ -17,8 +17,8 @@ import dev.vitforge.models.card.Architecture;
 import dev.vitforge.models.card.Selector;
 
 /**
- * The fused selector's shapes, stage cycles, resource estimate and overlap model (FusedChainRunTest
- * in host holds the overlap model against the RTL).
+ * The fused selector's shapes, stage cycles, resource estimate and overlap model's shape
+ * (FusedChainRunTest in host holds the overlap model equal to the RTL).
  */
 class FusedSelectorTimingTest {
     private static final Architecture DEIT_T = new Architecture("deit", 192, 12, 3, 4.0, 16, 224, 3, 1000);
