@@ -70,7 +70,7 @@ final class GenerateCommand implements Callable<Integer> {
         Architecture a = m.architecture();
         SelectorUnit.Sizes unit = m.selectors().isEmpty() || plan.fusedSelector() ? null
                 : SelectorUnit.Sizes.of(a, plan.selectorLanes());
-        FusedSelector.Shapes fused = plan.fusedSelector() ? FusedSelector.Shapes.of(a.embedDim(), a.numHeads()) : null;
+        FusedSelector.Shapes fused = !m.selectors().isEmpty() && plan.fusedSelector() ? plan.fusedShapes(a) : null;
         int capacity = SelectorUnit.tokenCapacity(a.patches());
         List<Design> kernels = unit != null ? unit.designs() : fused != null ? FusedSelector.designs(fused, capacity)
                 : List.of();
@@ -111,6 +111,7 @@ final class GenerateCommand implements Callable<Integer> {
         f.put("stages", stages.stream().map(k -> k.top().name()).toList());
         f.put("dim", s.dim());
         f.put("heads", s.heads());
+        f.put("lanes", s.lanes());
         f.put("max_tokens", capacity);
         f.put("why", plan.selectorReason());
         f.put("linear_layers", "on the stages' own weight-resident arrays (in_proj and mlp.0 in the front, "

@@ -99,7 +99,7 @@ final class RunCommand implements Callable<Integer> {
         // The selector the plan chose (its RTL on sim, its cycle models on cpu): the fused selector beside the
         // engine, or the selector unit's kernels between the engine's products (which then run its linear layers).
         boolean fused = !m.selectors().isEmpty() && plan.fusedSelector();
-        FusedSelectorUnit chain = fused ? new FusedSelectorUnit(a.embedDim(), a.numHeads(), a.patches(), simulate)
+        FusedSelectorUnit chain = fused ? new FusedSelectorUnit(plan.fusedShapes(a), a.patches(), simulate)
                 .logInto(operations) : null;
         SelectorUnit unit = m.selectors().isEmpty() || fused ? null
                 : new SelectorUnit(SelectorUnit.Sizes.of(a, plan.selectorLanes()), simulate).logInto(operations);
@@ -117,7 +117,7 @@ final class RunCommand implements Callable<Integer> {
             selectorAdded = 0;
             List<boolean[]> decisions = chain.decisions();
             for (int j = 0; j < decisions.size(); j++) {
-                long e = FusedSelectorTiming.predictBefore(a, m.masks()::get, m.blockSize(), engine,
+                long e = FusedSelectorTiming.predictBefore(chain.shapes(), a, m.masks()::get, m.blockSize(), engine,
                         m.selectors().get(j).beforeBlock(), decisions.get(j), j > 0).exposed();
                 added.add(e);
                 selectorAdded += e;

@@ -98,11 +98,18 @@ final class SelectCommand implements Callable<Integer> {
         }
         int patches = t.shape()[0] - 1;
         boolean simulate = device.equals("sim");
-        if (FusedSelector.Shapes.exist(dim, heads)
-                && ResourceEstimate.fusedSelector(FusedSelector.Shapes.of(dim, heads)).fits(target)) {
-            FusedSelectorUnit fused = new FusedSelectorUnit(dim, heads, patches, simulate);
+        FusedSelector.Shapes shapes = null;
+        for (int lanes : FusedSelector.LANES) { // the widest fused selector the board holds
+            if (shapes == null && FusedSelector.Shapes.exist(dim, heads)
+                    && ResourceEstimate.fusedSelector(FusedSelector.Shapes.of(dim, heads, lanes)).fits(target)) {
+                shapes = FusedSelector.Shapes.of(dim, heads, lanes);
+            }
+        }
+        if (shapes != null) {
+            FusedSelectorUnit fused = new FusedSelectorUnit(shapes, patches, simulate);
             IntegerSelector.Output o = quantized.apply(t, fused);
             Map<String, Object> stats = stats(t, o, heads, target, "fused");
+            stats.put("lanes", shapes.lanes());
             stats.put("cycles", fused.totalCycles());
             stats.put("stage_cycles", fused.cyclesInOrder());
             writeAll(o, stats);

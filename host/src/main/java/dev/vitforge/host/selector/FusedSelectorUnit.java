@@ -54,13 +54,13 @@ public final class FusedSelectorUnit implements SelectorDevice {
     private VerilatorModel decision;
     private VerilatorModel pack;
 
-    /** On the RTL, for D, H and up to {@code maxTokens} patch tokens (the pack's capacity is rounded up). */
+    /** On the RTL at 4 lanes, for D, H and up to {@code maxTokens} patch tokens (the pack's capacity is rounded up). */
     public FusedSelectorUnit(int dim, int heads, int maxTokens) {
-        this(dim, heads, maxTokens, true);
+        this(Shapes.of(dim, heads), maxTokens, true);
     }
 
-    public FusedSelectorUnit(int dim, int heads, int maxTokens, boolean simulate) {
-        this.shapes = Shapes.of(dim, heads);
+    public FusedSelectorUnit(Shapes shapes, int maxTokens, boolean simulate) {
+        this.shapes = shapes;
         this.maxTokens = SelectorUnit.tokenCapacity(maxTokens);
         this.simulate = simulate;
         FusedSelector.STAGES.forEach(k -> cycles.put(k, 0L));

@@ -24,12 +24,13 @@ import dev.vitforge.sim.tb.Seeds;
  * selector's RTL timed beside the engine ({@link FusedChainRun}): the stages' ends, the following qkv's
  * first tile and the delay it causes are equal, cycle for cycle. DeiT-T's sizes and D 96 / H 6 (d 16);
  * engines of the ZCU102 and the KV260 (the front keeps up with fc2) and the U50 (fc2 outruns the front);
- * seeded random decisions keeping a tenth to nine tenths.
+ * seeded random decisions keeping a tenth to nine tenths; 4 lanes and 2.
  */
 class FusedChainRunTest {
-    @ParameterizedTest(name = "D = {0}, H = {1}, {2}, keep {3}%")
-    @CsvSource({"192, 3, zcu102, 50", "192, 3, u50, 50", "192, 3, zcu102, 10", "96, 6, kv260, 30", "96, 6, u50, 90"})
-    void theOverlapModelMatchesTheRtl(int dim, int heads, String board, int keepPercent) {
+    @ParameterizedTest(name = "D = {0}, H = {1}, {2}, keep {3}%, {4} lanes")
+    @CsvSource({"192, 3, zcu102, 50, 4", "192, 3, u50, 50, 4", "192, 3, zcu102, 10, 4", "96, 6, kv260, 30, 4",
+            "96, 6, u50, 90, 4", "192, 3, zcu104, 50, 2"})
+    void theOverlapModelMatchesTheRtl(int dim, int heads, String board, int keepPercent, int lanes) {
         long seed = Seeds.of("fused chain timing", 7L * keepPercent + 31L * heads + board.length());
         String replay = Seeds.replay("host", "FusedChainRunTest", seed);
         Architecture a = new Architecture("deit", dim, 12, heads, 4.0, 16, 224, 3, 1000);
@@ -42,7 +43,7 @@ class FusedChainRunTest {
         for (int t = 0; t < keep.length; t++) {
             keep[t] = rnd.nextInt(100) < keepPercent;
         }
-        FusedSelector.Shapes shapes = FusedSelector.Shapes.of(dim, heads);
+        FusedSelector.Shapes shapes = FusedSelector.Shapes.of(dim, heads, lanes);
         BlockMask fc2 = masks.apply("blocks.2.mlp.fc2");
         BlockMask qkv = masks.apply("blocks.3.attn.qkv");
         FusedChainRun.Measured m = new FusedChainRun(shapes).measure(engine, fc2, 4 * dim, 197, keep, qkv);

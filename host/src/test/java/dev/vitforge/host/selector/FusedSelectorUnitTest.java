@@ -24,13 +24,13 @@ import dev.vitforge.sim.tb.Seeds;
  * decisions, margins, p, every head's z_keep - z_drop, the kept rows and the package token with its
  * weight; one token and many, a first step (no package token yet) and a later one (a package token
  * of some weight coming in), a later one with no patch rows left (only the pack runs), at head widths
- * 64 (DeiT-T and DeiT-B's 12 heads), 48 and 8; every stage in exactly the cycles of its model
+ * 64 (DeiT-T and DeiT-B's 12 heads), 48 and 8, at 4 lanes and 2; every stage in exactly the cycles of its model
  * ({@link FusedSelector#stageCycles}), which the cpu device reports.
  */
 class FusedSelectorUnitTest {
-    @ParameterizedTest(name = "D = {0}, H = {1}, {2} tokens")
-    @CsvSource({"192, 3, 2", "192, 3, 197", "96, 2, 9", "48, 6, 50", "768, 12, 50"})
-    void computesTheIntegerSelectorBitForBit(int dim, int heads, int tokens) {
+    @ParameterizedTest(name = "D = {0}, H = {1}, {2} tokens, {3} lanes")
+    @CsvSource({"192, 3, 2, 4", "192, 3, 197, 4", "96, 2, 9, 4", "48, 6, 50, 4", "768, 12, 50, 4", "192, 3, 50, 2"})
+    void computesTheIntegerSelectorBitForBit(int dim, int heads, int tokens, int lanes) {
         long seed = Seeds.of("fused selector", 31L * dim + 7L * heads + tokens);
         String replay = Seeds.replay("host", "FusedSelectorUnitTest", seed);
         Random rnd = new Random(seed);
@@ -47,8 +47,9 @@ class FusedSelectorUnitTest {
         }
         List<Map<String, Object>> simLog = new ArrayList<>();
         List<Map<String, Object>> cpuLog = new ArrayList<>();
-        FusedSelectorUnit unit = new FusedSelectorUnit(dim, heads, patchCount).logInto(simLog);
-        FusedSelectorUnit cpu = new FusedSelectorUnit(dim, heads, patchCount, false).logInto(cpuLog);
+        FusedSelector.Shapes shapes = FusedSelector.Shapes.of(dim, heads, lanes);
+        FusedSelectorUnit unit = new FusedSelectorUnit(shapes, patchCount, true).logInto(simLog);
+        FusedSelectorUnit cpu = new FusedSelectorUnit(shapes, patchCount, false).logInto(cpuLog);
         for (int step = 0; step < 3; step++) {
             int[] pkg = new int[dim];
             long pkgWeight = 0;
@@ -65,7 +66,7 @@ class FusedSelectorUnitTest {
                     : unit.step(q, rows, pkg, pkgWeight);
             IntegerSelector.Step onCpu = cpu.step(q, rows, pkg, pkgWeight);
             int n = rows.length;
-            String what = "D " + dim + ", H " + heads + ", n " + n + ", step " + step + "\n" + replay;
+            String what = "D " + dim + ", H " + heads + ", L " + lanes + ", n " + n + ", step " + step + "\n" + replay;
             assertArrayEquals(want.pkg(), onCpu.pkg(), "cpu device, " + what);
             // Each stage took exactly the cycles its model gives, and the cpu device reports those.
             Map<String, Long> model = FusedSelector.stageCycles(unit.shapes(), n);

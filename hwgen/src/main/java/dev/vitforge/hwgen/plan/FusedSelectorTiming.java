@@ -122,9 +122,8 @@ public final class FusedSelectorTiming {
      * patch embedding (block 0) or the preceding block's fc2 (CLS, the patches and, after an earlier
      * selector, the package token), and delays this block's qkv. Masks missing from {@code masks} are dense.
      */
-    public static Timing predictBefore(Architecture a, Function<String, BlockMask> masks, int blockSize,
-                                       GemmConfig engine, int block, boolean[] keep, boolean hasPackage) {
-        FusedSelector.Shapes s = FusedSelector.Shapes.of(a.embedDim(), a.numHeads());
+    public static Timing predictBefore(FusedSelector.Shapes s, Architecture a, Function<String, BlockMask> masks,
+                                       int blockSize, GemmConfig engine, int block, boolean[] keep, boolean hasPackage) {
         int d = a.embedDim();
         BlockMask qkv = mask(masks, "blocks." + block + ".attn.qkv", blockSize, 3 * d, d);
         if (block == 0) {

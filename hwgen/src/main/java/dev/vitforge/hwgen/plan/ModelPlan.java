@@ -25,8 +25,10 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                         List<SelectorStage> selectorStages, boolean fusedSelector, int selectorLanes,
                         String selectorReason) {
 
-    /** {@code fixedLanes} for {@link #plan(Architecture, List, Function, int, Board, GemmConfig, int)}: the fused selector. */
-    public static final int FUSED = -1;
+    /** {@code fixedLanes} for {@link #plan(Architecture, List, Function, int, Board, GemmConfig, int)}: the fused selector at L lanes. */
+    public static int fused(int lanes) {
+        return -lanes;
+    }
 
     /**
      * One selector step: the patch tokens it scores, the cycles of its parts (the fused selector's stages,
@@ -47,7 +49,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
 
     /** The selector choice as {@link #plan(Architecture, List, Function, int, Board, GemmConfig, int)} takes it. */
     public int selectorChoice() {
-        return fusedSelector ? FUSED : selectorLanes;
+        return fusedSelector ? fused(selectorLanes) : selectorLanes;
     }
 
     /** The chosen selector's resource estimate (nothing without selectors). */
@@ -55,8 +57,16 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
         if (selectorStages.isEmpty()) {
             return new ResourceEstimate(0, 0, 0, 0);
         }
-        return fusedSelector ? ResourceEstimate.fusedSelector(FusedSelector.Shapes.of(a.embedDim(), a.numHeads()))
+        return fusedSelector ? ResourceEstimate.fusedSelector(fusedShapes(a))
                 : ResourceEstimate.selectorUnit(selectorLanes);
+    }
+
+    /** The fused selector's shapes, when the plan chose it. */
+    public FusedSelector.Shapes fusedShapes(Architecture a) {
+        if (!fusedSelector) {
+            throw new IllegalStateException("the plan chose the selector unit, not the fused selector");
+        }
+        return FusedSelector.Shapes.of(a.embedDim(), a.numHeads(), selectorLanes);
     }
 
     /** GEMM engine and selectors: the cycles of one image. */
@@ -113,8 +123,8 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
     }
 
     /**
-     * As above, on a given engine and selector (null and 0: choose them; {@link #FUSED}: the fused selector,
-     * otherwise the selector unit's lanes); the keep-ratio search holds both fixed.
+     * As above, on a given engine and selector (null and 0: choose them; {@link #fused}(L): the fused selector
+     * at L lanes, otherwise the selector unit's lanes); the keep-ratio search holds both fixed.
      */
     public static ModelPlan plan(Architecture a, List<Selector> selectors, Function<String, BlockMask> masks,
                                  int blockSize, Board board, GemmConfig fixedEngine, int fixedLanes) {
@@ -183,20 +193,27 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
         Sized chosen = null;
         List<String> tried = new ArrayList<>();
         boolean fusedExists = !stages.isEmpty() && FusedSelector.Shapes.exist(d, a.numHeads());
-        if (fusedExists && (fixedLanes == 0 || fixedLanes == FUSED)) {
-            FusedSelector.Shapes shapes = FusedSelector.Shapes.of(d, a.numHeads());
-            ResourceEstimate chain = ResourceEstimate.fusedSelector(shapes);
-            List<Product> blocks = products.stream().filter(p -> !p.name().startsWith("selectors.")).toList();
-            List<GemmLayer> blockSizing = sizing.stream().filter(l -> !l.name().startsWith("selectors.")).toList();
+        List<Product> blocks = products.stream().filter(p -> !p.name().startsWith("selectors.")).toList();
+        List<GemmLayer> blockSizing = sizing.stream().filter(l -> !l.name().startsWith("selectors.")).toList();
+        for (int fusedLanes : FusedSelector.LANES) {
+            if (!fusedExists || (fixedLanes != 0 && fixedLanes != fused(fusedLanes))) {
+                continue;
+            }
+            ResourceEstimate chain = ResourceEstimate.fusedSelector(FusedSelector.Shapes.of(d, a.numHeads(), fusedLanes));
             GemmConfig engine = fixedEngine != null ? fixedEngine : GemmPlanner.plan(blockSizing, board.reserve(chain));
-            chosen = sized(blocks, stages, engine, FUSED, ResourceEstimate.of(engine).plus(chain).fits(board), a,
-                    masks, blockSize);
-            tried.add("fused: " + (chosen.fits() ? "" : "does not fit, ") + chosen.cycles() + " cycles");
-        } else if (fixedLanes == FUSED && !stages.isEmpty()) {
-            throw new IllegalArgumentException("no fused selector for D = " + d + ", H = " + a.numHeads());
+            Sized s = sized(blocks, stages, engine, fused(fusedLanes),
+                    ResourceEstimate.of(engine).plus(chain).fits(board), a, masks, blockSize);
+            tried.add("fused at " + fusedLanes + " lanes: " + (s.fits() ? "" : "does not fit, ") + s.cycles() + " cycles");
+            if (chosen == null || (s.fits() && (!chosen.fits() || s.cycles() < chosen.cycles()))) {
+                chosen = s;
+            }
+        }
+        if (fixedLanes < 0 && chosen == null && !stages.isEmpty()) {
+            throw new IllegalArgumentException("no fused selector at " + -fixedLanes + " lanes for D = " + d + ", H = "
+                    + a.numHeads());
         }
         int maxLanes = stages.isEmpty() ? 0 : SelectorCycles.lanes(hd);
-        for (int lanes = fixedLanes > 0 ? fixedLanes : maxLanes; fixedLanes != FUSED; lanes /= 2) {
+        for (int lanes = fixedLanes > 0 ? fixedLanes : maxLanes; fixedLanes >= 0; lanes /= 2) {
             ResourceEstimate unit = lanes == 0 ? new ResourceEstimate(0, 0, 0, 0) : ResourceEstimate.selectorUnit(lanes);
             GemmConfig engine = fixedEngine != null ? fixedEngine : GemmPlanner.plan(sizing, board.reserve(unit));
             Sized s = sized(products, stages, engine, lanes, ResourceEstimate.of(engine).plus(unit).fits(board), a,
@@ -215,7 +232,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                 ? "held fixed" : "the fewest predicted cycles that fit the board beside the engine sized for the rest: "
                 + String.join("; ", tried);
         return new ModelPlan(board, chosen.engine(), chosen.layers(), tokens, chosen.stages(),
-                chosen.lanes() == FUSED, Math.max(0, chosen.lanes()), reason);
+                chosen.lanes() < 0, Math.abs(chosen.lanes()), reason);
     }
 
     /**
@@ -228,7 +245,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
     private record Sized(GemmConfig engine, List<LayerPlan> layers, List<SelectorStage> stages, int lanes,
                          long cycles, boolean fits) {}
 
-    /** Every product's cycles on {@code engine} and every selector step's at {@code lanes} ({@link #FUSED}: fused). */
+    /** Every product's cycles on {@code engine} and every selector step's at {@code lanes} (negative: fused). */
     private static Sized sized(List<Product> products, List<StageAt> stages, GemmConfig engine, int lanes,
                                boolean fits, Architecture a, Function<String, BlockMask> masks, int blockSize) {
         List<LayerPlan> plans = new ArrayList<>();
@@ -246,9 +263,9 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
         List<SelectorStage> sized = new ArrayList<>();
         for (StageAt st : stages) {
             SelectorStage s;
-            if (lanes == FUSED) {
-                FusedSelector.Shapes shapes = FusedSelector.Shapes.of(a.embedDim(), a.numHeads());
-                long exposed = FusedSelectorTiming.predictBefore(a, masks, blockSize, engine, st.beforeBlock(),
+            if (lanes < 0) {
+                FusedSelector.Shapes shapes = FusedSelector.Shapes.of(a.embedDim(), a.numHeads(), -lanes);
+                long exposed = FusedSelectorTiming.predictBefore(shapes, a, masks, blockSize, engine, st.beforeBlock(),
                         FusedSelectorTiming.spread(st.patches(), st.kept()), st.hasPackage()).exposed();
                 s = new SelectorStage(st.name(), st.beforeBlock(), st.patches(),
                         FusedSelector.stageCycles(shapes, st.patches()), exposed);

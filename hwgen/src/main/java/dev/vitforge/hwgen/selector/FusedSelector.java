@@ -20,18 +20,30 @@ import dev.vitforge.hwgen.ir.Design;
 public final class FusedSelector {
     private FusedSelector() {}
 
+    /** The widths the plan tries: elements a beat (and in_proj's inputs a cycle) of the front and tail. */
+    public static final List<Integer> LANES = List.of(4, 2);
+
     /** The stages, in the order a step runs them. */
     public static final List<String> STAGES = List.of("front", "gate", "global", "tail", "decision", "pack");
 
     /**
-     * The stages' shapes for D and H: in_proj and mlp.0 at 4 inputs a cycle (d x 4 and d/2 x 4
-     * multipliers), which sets the front's pace at d / 4 cycles a head row, so its LayerNorm and GELU
-     * need only 4 elements a beat too; the tail at 4 (2 when d / 4 is even but not a multiple of 4); the
-     * pack at 16 int32 a beat (64 bytes, what a memory port gives) or fewer when D is not a multiple of 16.
+     * The stages' shapes for D and H at L lanes (4 or 2): in_proj and mlp.0 at L inputs a cycle (d x L and
+     * d/2 x L multipliers), which sets the front's pace at d / L cycles a head row, so its LayerNorm and
+     * GELU need only L elements a beat too; the tail at L (2 when d / 4 is even but not a multiple of 4);
+     * the pack at 16 int32 a beat (64 bytes, what a memory port gives) or fewer when D is not a multiple
+     * of 16. Two lanes halve the arrays, LayerNorm and GELUs (about half the DSPs) and double the pace.
      */
     public record Shapes(SelectorFront.Shape front, SelectorBack.Shape back, MatVecUnit.Shape global, int heads,
                          int dim, int packLanes) {
+        /** At 4 lanes. */
         public static Shapes of(int dim, int heads) {
+            return of(dim, heads, 4);
+        }
+
+        public static Shapes of(int dim, int heads, int lanes) {
+            if (!LANES.contains(lanes)) {
+                throw new IllegalArgumentException("fused selector: " + lanes + " lanes, it has " + LANES);
+            }
             if (heads < 1 || dim % heads != 0) {
                 throw new IllegalArgumentException("fused selector: D = " + dim + " is not H = " + heads + " heads");
             }
@@ -40,11 +52,12 @@ public final class FusedSelector {
                 throw new IllegalArgumentException("fused selector: head width d = " + d + " must be a multiple of 8 "
                         + "(the tail takes d / 4 in pairs)");
             }
-            int lanes = Math.min(4, Integer.lowestOneBit(d / 2));
-            int backLanes = Math.min(4, Integer.lowestOneBit(d / 4));
-            return new Shapes(new SelectorFront.Shape(d, lanes, lanes, lanes, heads),
+            int frontLanes = Math.min(lanes, Integer.lowestOneBit(d / 2));
+            int backLanes = Math.min(lanes, Integer.lowestOneBit(d / 4));
+            return new Shapes(new SelectorFront.Shape(d, frontLanes, frontLanes, frontLanes, heads),
                     new SelectorBack.Shape(d, backLanes, backLanes, backLanes, heads),
-                    new MatVecUnit.Shape(d / 2, d / 2, lanes, lanes), heads, dim, Math.min(16, Integer.lowestOneBit(dim)));
+                    new MatVecUnit.Shape(d / 2, d / 2, frontLanes, frontLanes), heads, dim,
+                    Math.min(16, Integer.lowestOneBit(dim)));
         }
 
         /** Whether D and H have a fused selector (d a multiple of 8). */
@@ -54,6 +67,11 @@ public final class FusedSelector {
 
         public int headDim() {
             return dim / heads;
+        }
+
+        /** The front's lanes: what {@link #of(int, int, int)} was asked for, unless d / 2 has fewer. */
+        public int lanes() {
+            return front.lanes();
         }
     }
 

@@ -22,6 +22,7 @@ import dev.vitforge.models.card.Selector;
  */
 class FusedSelectorTimingTest {
     private static final Architecture DEIT_T = new Architecture("deit", 192, 12, 3, 4.0, 16, 224, 3, 1000);
+    private static final FusedSelector.Shapes S = FusedSelector.Shapes.of(192, 3);
 
     @Test
     void shapesNeedAHeadWidthOfEights() {
@@ -67,19 +68,19 @@ class FusedSelectorTimingTest {
             early[t] = true;
             late[n - 1 - t] = true;
         }
-        FusedSelectorTiming.Timing a = FusedSelectorTiming.predictBefore(DEIT_T, x -> null, 16, engine, 3, early, false);
-        FusedSelectorTiming.Timing b = FusedSelectorTiming.predictBefore(DEIT_T, x -> null, 16, engine, 3, late, false);
+        FusedSelectorTiming.Timing a = FusedSelectorTiming.predictBefore(S, DEIT_T, x -> null, 16, engine, 3, early, false);
+        FusedSelectorTiming.Timing b = FusedSelectorTiming.predictBefore(S, DEIT_T, x -> null, 16, engine, 3, late, false);
         assertTrue(a.exposed() > 0 && a.exposed() < b.exposed(), a.exposed() + " vs " + b.exposed());
         assertTrue(a.precedingEnd() < a.frontEnd() && a.frontEnd() < a.globalEnd() && a.globalEnd() < a.tailEnd()
                 && a.tailEnd() < a.packEnd(), a.toString());
         assertEquals(engine.tiles(98 + 2), a.qkvReady().length);
         // Nothing kept: the qkv has CLS and the package token, which waits for every decision.
-        FusedSelectorTiming.Timing none = FusedSelectorTiming.predictBefore(DEIT_T, x -> null, 16, engine, 3,
+        FusedSelectorTiming.Timing none = FusedSelectorTiming.predictBefore(S, DEIT_T, x -> null, 16, engine, 3,
                 new boolean[n], false);
         assertEquals(1, none.qkvReady().length);
         assertEquals(none.packEnd() - none.precedingEnd(), none.qkvReady()[0]);
         // Before block 0 it overlaps the patch embedding (196 rows, no CLS).
-        FusedSelectorTiming.Timing first = FusedSelectorTiming.predictBefore(DEIT_T, x -> null, 16, engine, 0, early,
+        FusedSelectorTiming.Timing first = FusedSelectorTiming.predictBefore(S, DEIT_T, x -> null, 16, engine, 0, early,
                 false);
         assertTrue(first.exposed() > 0);
         assertEquals(FusedSelectorTiming.spread(10, 5).length, 10);
