@@ -3,18 +3,13 @@ package dev.vitforge.host.selector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import dev.vitforge.hwgen.gemm.GemmConfig;
-import dev.vitforge.hwgen.gemm.GemmCycleModel;
-import dev.vitforge.hwgen.gemm.GemmSchedule;
 import dev.vitforge.hwgen.plan.Board;
 import dev.vitforge.hwgen.plan.FusedSelectorTiming;
 import dev.vitforge.hwgen.plan.ModelPlan;
@@ -27,14 +22,9 @@ import dev.vitforge.hwgen.selector.SelectorBack;
 import dev.vitforge.hwgen.selector.SelectorFront;
 import dev.vitforge.hwgen.selector.SelectorGate;
 import dev.vitforge.models.card.Architecture;
-import dev.vitforge.models.card.Selector;
 import dev.vitforge.models.quant.IntegerSelector;
 import dev.vitforge.models.sparse.BlockMask;
 import dev.vitforge.models.tensor.Float32Tensor;
-import dev.vitforge.sim.tb.TimedRun;
-import dev.vitforge.sim.tools.DesignFiles;
-import dev.vitforge.sim.verilator.SimInstance;
-import dev.vitforge.sim.verilator.VerilatorModel;
 
 /**
  * The fused selector against the encoder block that follows it, as in {@link SelectorBench} (DeiT-T/S/B,
@@ -65,6 +55,7 @@ class FusedSelectorBench {
         }
         if (!Boolean.getBoolean("vitforge.bench.noArea")) {
             area(FusedSelector.Shapes.of(768, 12));
+            area(FusedSelector.Shapes.of(768, 12, 2));
         }
         Path out = Path.of("target", "bench", "fused-selector.txt");
         Files.createDirectories(out.getParent());
@@ -123,7 +114,8 @@ class FusedSelectorBench {
      * A stage Yosys does not finish within its 10 minutes is counted by its kernels instead.
      */
     private void area(FusedSelector.Shapes s) {
-        say("%nArea, yosys synth_xilinx, the fused selector for D = %d, H = %d:%n", s.dim(), s.heads());
+        say("%nArea, yosys synth_xilinx, the fused selector for D = %d, H = %d at %d lanes (estimate: %s):%n", s.dim(),
+                s.heads(), s.lanes(), dev.vitforge.hwgen.plan.ResourceEstimate.fusedSelector(s));
         SelectorFront.Shape f = s.front();
         List<List<dev.vitforge.hwgen.ir.Design>> stages = List.of(
                 List.of(SelectorFront.design(f), LayerNormUnit.design(f.headDim(), f.lanes()),
