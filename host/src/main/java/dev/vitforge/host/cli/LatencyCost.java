@@ -23,9 +23,9 @@ import dev.vitforge.models.sparse.BlockMask;
  * it is optimising for), with the plan's token count for the layer's block (197 for DeiT-224
  * without selectors). Same formula as the plan, so a dense mask costs exactly the plan's cycles.
  *
- * <p>{@code fixedCycles} are the products pruning cannot touch (and the selector unit's kernels; patch embedding, attention
- * q@k and a@v, head); {@code densePrunedCycles} the pruned layers when dense. Their sum is the
- * dense model's {@code predicted_gemm_cycles}.
+ * <p>{@code fixedCycles} are what pruning cannot touch: the products it does not prune (patch
+ * embedding, attention q@k and a@v, head) and what the selectors add; {@code densePrunedCycles} the
+ * pruned layers when dense. Their sum is the dense model's {@code predicted_cycles}.
  */
 record LatencyCost(Board board, GemmConfig engine, Map<String, int[]> mk, long densePrunedCycles, long fixedCycles)
         implements LayerCost {

@@ -48,7 +48,9 @@ final class PlanCommand implements Callable<Integer> {
         KeepSchedule.Result schedule = latencyMs == null ? null
                 : KeepSchedule.search(m.architecture(), m.selectors(), m.masks()::get, m.blockSize(), target, latencyMs);
         List<Selector> selectors = schedule == null ? m.selectors() : schedule.chosen().selectors();
-        ModelPlan plan = ModelPlan.plan(m.architecture(), selectors, m.masks()::get, m.blockSize(), target);
+        // With a keep schedule, the plan the search costed it on (its engine and selector held fixed).
+        ModelPlan plan = schedule != null ? schedule.chosen().plan()
+                : ModelPlan.plan(m.architecture(), selectors, m.masks()::get, m.blockSize(), target);
         GemmConfig e = plan.engine();
 
         System.out.printf("%s on %s (%s, %d MHz)%n%n", m.name(), target.name(), target.part(), target.clockMhz());
@@ -81,9 +83,9 @@ final class PlanCommand implements Callable<Integer> {
         }
         if (!selectors.isEmpty() && plan.fusedSelector()) {
             System.out.printf("%nfused selector: %d stage(s) before blocks %s; D = %d, H = %d heads of d = %d; scores up to "
-                            + "%d patch tokens; every layer on its own arrays, beside the GEMM engine (%s)%n",
+                            + "%d patch tokens; every layer on its own arrays, beside the GEMM engine; %d lanes (%s)%n",
                     selectors.size(), selectors.stream().map(Selector::beforeBlock).toList(), arch.embedDim(),
-                    arch.numHeads(), arch.headDim(), arch.patches(), plan.selectorReason());
+                    arch.numHeads(), arch.headDim(), arch.patches(), plan.selectorLanes(), plan.selectorReason());
         } else if (!selectors.isEmpty()) {
             System.out.printf("%nselector unit: %d stage(s) before blocks %s; D = %d, H = %d heads of d = %d; scores up to "
                             + "%d patch tokens (the card's worst case: all kept); its linear layers (selectors.*) run on the "
@@ -180,12 +182,9 @@ final class PlanCommand implements Callable<Integer> {
                 unit.put("max_patch_tokens", size(arch.patches(), "every patch token kept: the worst case"));
                 unit.put("keep_ratios", selectors.stream().map(Selector::keepRatio).toList());
                 unit.put("kind", size(plan.fusedSelector() ? "fused" : "unit", plan.selectorReason()));
-                if (plan.fusedSelector()) {
-                    unit.put("linear_layers", "on the fused selector's own arrays, beside the GEMM engine");
-                } else {
-                    unit.put("lanes", size(plan.selectorLanes(), plan.selectorReason()));
-                    unit.put("linear_layers", "on the GEMM engine (selectors.* products above)");
-                }
+                unit.put("lanes", size(plan.selectorLanes(), plan.selectorReason()));
+                unit.put("linear_layers", plan.fusedSelector() ? "on the fused selector's own arrays, beside the GEMM "
+                        + "engine" : "on the GEMM engine (selectors.* products above)");
                 out.put("selector", unit);
             }
             out.put("layers", layersJson(plan));

@@ -35,14 +35,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./vitforge run}: one image through the whole integer model. Every matrix product (the
- * linear layers, the attention products per head, the selectors' linear layers) goes through
- * the device: {@code sim} runs it on the GEMM engine planned for the card on the board (on
- * Verilator, bit-exact), {@code cpu} on the reference; the selectors' non-linear work runs on the
- * selector unit's kernels (on Verilator for sim, the reference for cpu). The blocks' LayerNorm,
- * softmax, GELU and requantisation run on the host in both cases, so sim and cpu give identical
- * logits. Cycles are the engine's and the unit's (measured on sim, their cycle models on cpu);
- * the host's work is not counted.
+ * {@code ./vitforge run}: one image through the whole integer model. Every block's matrix product
+ * (the linear layers, the attention products per head) goes through the device: {@code sim} runs it
+ * on the GEMM engine planned for the card on the board (on Verilator, bit-exact), {@code cpu} on the
+ * reference. Each selector step runs on the selector the plan chose: the fused selector (its stages
+ * on Verilator for sim, the reference for cpu) or the selector unit (its kernels likewise, its
+ * linear layers on the engine). The blocks' LayerNorm, softmax, GELU and requantisation run on the
+ * host in both cases, so sim and cpu give identical logits. Cycles are the engine's plus what the
+ * selectors add (measured on sim, their cycle models on cpu; the fused selector's overlap with the
+ * engine by {@link FusedSelectorTiming} from the step's decisions); the host's work is not counted.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run one image through the model on a device.")
 final class RunCommand implements Callable<Integer> {

@@ -27,9 +27,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./vitforge select}: one SPViT token selector on its own (SEMANTICS.md), calibrated on the
- * given tokens. It runs on the fused selector when D and H have one (d a multiple of 8) and it fits
- * the board, as {@code run} does; otherwise on the selector unit's kernels with the selector's linear
- * layers on a GEMM engine. The sim device runs that hardware's RTL on Verilator; the cpu device runs the
+ * given tokens. It runs on the widest fused selector that D and H have (d a multiple of 8) and the
+ * board holds on its own (standalone, no engine sits beside it; {@code run} instead takes the plan's
+ * choice, which weighs the fused selector's resources against the engine's); otherwise on the selector
+ * unit's kernels with the selector's linear layers on a GEMM engine. The sim device runs that hardware's RTL on Verilator; the cpu device runs the
  * integer reference ({@link IntegerSelector}) with its cycle models. Standalone, the fused selector's
  * cycles are its stages' one after another (nothing to overlap with). Both write the same four files, byte for byte. The heads are read off the weights
  * ({@code head_gate.0.weight} is [max(1, H/2) x H]).
@@ -49,12 +50,13 @@ final class SelectCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "sim|cpu",
-            description = "sim: the selector unit's RTL and the GEMM engine on Verilator; cpu: the integer reference "
-                    + "with the cycle models (default: ${DEFAULT-VALUE}); both write identical files")
+            description = "sim: the selector's RTL (and the GEMM engine, on the selector unit) on Verilator; cpu: the "
+                    + "integer reference with the cycle models (default: ${DEFAULT-VALUE}); both write identical files")
     String device;
 
     @Option(names = "--board", defaultValue = Board.DEFAULT, paramLabel = "BOARD",
-            description = "the board whose GEMM engine runs the selector's linear layers (default: ${DEFAULT-VALUE})")
+            description = "the board the selector is built for: the fused selector if it fits, else the selector "
+                    + "unit and a GEMM engine for its linear layers (default: ${DEFAULT-VALUE})")
     String board;
 
     /** The block size the standalone selector's engine is planned for (LPViT's default; its layers are dense). */
@@ -100,7 +102,7 @@ final class SelectCommand implements Callable<Integer> {
         boolean simulate = device.equals("sim");
         FusedSelector.Shapes shapes = null;
         for (int lanes : FusedSelector.LANES) { // the widest fused selector the board holds
-            if (shapes == null && FusedSelector.Shapes.exist(dim, heads)
+            if (shapes == null && FusedSelector.Shapes.exist(dim, heads, lanes)
                     && ResourceEstimate.fusedSelector(FusedSelector.Shapes.of(dim, heads, lanes)).fits(target)) {
                 shapes = FusedSelector.Shapes.of(dim, heads, lanes);
             }

@@ -12,9 +12,10 @@
  * <p>Which one: the fused selector runs beside the encoder blocks, so it costs only the delay it causes
  * the following block's qkv (3.5%, 2.2% and 0.8% of the following block for DeiT-T/S/B in the bench,
  * against 50%, 30.5% and 14.1% for the unit, whose kernels and linear layers run between the blocks),
- * but it takes about 1,100 DSPs and 100k LUTs. The plan weighs both: where the fused selector fits
- * beside an engine that is still large enough (ZCU102, U50) it wins; on the ZCU104 and the KV260 its DSPs
- * would halve the engine, and the unit (with the engine running the selector's linear layers) wins.
+ * but at 4 lanes it takes about 1,100 DSPs and 100k LUTs (about 600 DSPs at 2 lanes). The plan weighs
+ * every build: where the fused selector fits beside an engine that is still large enough (ZCU102, U50)
+ * it wins; on the ZCU104 and the KV260 even the 2-lane build costs the engine a lane, and the unit
+ * (with the engine running the selector's linear layers) wins.
  * A separate array for the unit's linear layers would not help: run between the blocks, finishing
  * them in 5% of the following block would need about as many multipliers as the engine has (DeiT-T:
  * in_proj alone is 5.6% of a 50%-pruned block's MACs).

@@ -34,8 +34,8 @@ import dev.vitforge.models.weights.SyntheticWeights;
 import dev.vitforge.models.weights.Weights;
 
 /**
- * ./vitforge select: the four files of SEMANTICS.md, deterministic, the sim device (the selector unit
- * and the GEMM engine on Verilator) byte for byte equal to the cpu device (the integer reference with
+ * ./vitforge select: the four files of SEMANTICS.md, deterministic, the sim device (the fused selector,
+ * or the selector unit and the GEMM engine, on Verilator) byte for byte equal to the cpu device (the integer reference with
  * the cycle models), across token counts, head counts and forced decisions; bad input refused.
  */
 class SelectCommandTest {
@@ -89,7 +89,7 @@ class SelectCommandTest {
     void writesTheFourFilesDeterministically() throws IOException {
         Path sel = selector("sel", 96, 3, 5, "none");
         Path t = tokens("t", 17, 96, 9);
-        // a and b: the cpu device twice (deterministic); s: the selector unit and the GEMM engine on Verilator.
+        // a and b: the cpu device twice (deterministic); s: the fused selector on Verilator.
         for (String out : new String[] {"a", "b", "s"}) {
             assertEquals(0, run("select", "--tokens", t.toString(), "--selector", sel.toString(), "--out",
                     dir.resolve(out).toString(), "--device", out.equals("s") ? "sim" : "cpu"));

@@ -51,10 +51,13 @@ final class FusedChainRun {
     }
 
     /**
-     * The selector on the n = keep.length patch rows 1..n of a preceding fc2 (mask, k, m rows; no package
-     * token), keeping {@code keep}, before the qkv (k = D) on CLS, the kept rows and the package token.
+     * The selector on the n = keep.length patch rows from {@code firstPatch} of a preceding product (mask,
+     * k, m rows: fc2 with CLS at row 0 and, when {@code hasPackage}, the package token last; or the patch
+     * embedding, first patch at row 0), keeping {@code keep}, before the qkv (k = D) on CLS, the kept rows
+     * and the package token. The pack takes the package token in as it drains (at once without one).
      */
-    Measured measure(GemmConfig engine, BlockMask fc2, int fc2K, int m, boolean[] keep, BlockMask qkv) {
+    Measured measure(GemmConfig engine, BlockMask fc2, int fc2K, int m, int firstPatch, boolean hasPackage,
+                     boolean[] keep, BlockMask qkv) {
         int n = keep.length;
         int heads = shapes.heads();
         int dm = shapes.dim();
@@ -63,12 +66,12 @@ final class FusedChainRun {
         long[] drains = GemmCycleModel.tileDrains(engine, fc2Schedule, fc2Beats, m, fc2K);
         long fc2End = GemmCycleModel.cycles(engine, fc2Schedule, fc2Beats, m, fc2K);
 
-        Map<String, long[]> front = front(drains, engine.rowTile(), n, heads);
+        Map<String, long[]> front = front(drains, engine.rowTile(), firstPatch, n, heads);
         long[] g1 = gate(heads, front.get("row_mean"));
         long[] global = globalHalf(front.get("global_mean"));
         long[] diff = back(heads, n * heads, front.get("local_acc"), global);
         long[] decisions = decision(heads, n, diff, g1);
-        Map<String, long[]> pack = pack(dm, n, keep, decisions);
+        Map<String, long[]> pack = pack(dm, n, keep, decisions, hasPackage ? drains[drains.length - 1] + 1 : 0);
 
         int kept = 0;
         for (boolean k : keep) {
@@ -117,8 +120,8 @@ final class FusedChainRun {
         return new TimedRun.Arrival(stream, 0, new int[entries][2], last);
     }
 
-    /** The front, each fc2 row tile's patch rows (H head rows a token) queued the cycle after the tile drains. */
-    private Map<String, long[]> front(long[] drains, int rowTile, int patches, int heads) {
+    /** The front, each row tile's patch rows (H head rows a token) queued the cycle after the tile drains. */
+    private Map<String, long[]> front(long[] drains, int rowTile, int firstPatch, int patches, int heads) {
         SelectorFront.Shape front = shapes.front();
         int lanes = front.lanes();
         int d = front.headDim();
@@ -133,8 +136,8 @@ final class FusedChainRun {
             in.add(table("gelu_param", d));
             in.add(params("mlp0_param", MatVecUnit.paramBeats(front.mlp0(), new byte[d * d / 4], new int[d / 2])));
             for (int t = 0; t < drains.length; t++) {
-                int first = Math.max(1, t * rowTile) - 1; // row 0 is CLS; block 2 has no package token yet
-                int last = Math.min(patches, (t + 1) * rowTile - 1);
+                int first = Math.max(firstPatch, t * rowTile) - firstPatch; // patches [first, last) of this tile
+                int last = Math.min(firstPatch + patches, (t + 1) * rowTile) - firstPatch;
                 if (last > first) {
                     in.add(at("in", drains[t] + 1, (last - first) * heads * d / lanes, lanes));
                 }
@@ -222,7 +225,7 @@ final class FusedChainRun {
     }
 
     /** The pack: the package token at once, each token's row (from memory) once its decision exists. */
-    private Map<String, long[]> pack(int dm, int tokens, boolean[] keep, long[] decisions) {
+    private Map<String, long[]> pack(int dm, int tokens, boolean[] keep, long[] decisions, long packageArrives) {
         int lanes = shapes.packLanes();
         int b = dm / lanes;
         try (SimInstance sim = model(PackUnit.design(dm, SelectorUnit.tokenCapacity(tokens), lanes)).newInstance()) {
@@ -230,7 +233,7 @@ final class FusedChainRun {
             sim.poke("tokens", tokens);
             sim.poke("pkg_weight_in", 0);
             List<TimedRun.Arrival> in = new ArrayList<>();
-            in.add(new TimedRun.Arrival("pkg_in", 0, PackUnit.packageBeats(new int[dm], lanes),
+            in.add(new TimedRun.Arrival("pkg_in", packageArrives, PackUnit.packageBeats(new int[dm], lanes),
                     PackUnit.rowLast(1, b)));
             int[][] beats = PackUnit.inBeats(new int[tokens][dm], keep, new int[tokens], lanes);
             int kept = 0;

@@ -87,8 +87,8 @@ class FusedSelectorBench {
         int m = plan.tokensPerBlock()[2];
         BlockMask fc2 = masks.apply("blocks.2.mlp.fc2");
         BlockMask qkv = masks.apply("blocks.3.attn.qkv");
-        FusedChainRun.Measured r = new FusedChainRun(shapes).measure(engine, fc2, 4 * dm, m, keep, qkv);
-        FusedSelectorTiming.Timing p = FusedSelectorTiming.predict(shapes, engine, fc2, 4 * dm, m, 1, keep, qkv);
+        FusedChainRun.Measured r = new FusedChainRun(shapes).measure(engine, fc2, 4 * dm, m, 1, false, keep, qkv);
+        FusedSelectorTiming.Timing p = FusedSelectorTiming.predict(shapes, engine, fc2, 4 * dm, m, 1, false, keep, qkv);
         long fc2End = r.precedingEnd();
 
         say("%n%s (D = %d, H = %d, d = %d; engine %d lane(s) x %d x %d; following block %d cycles (plan)):%n",

@@ -41,11 +41,13 @@ public final class FusedSelectorTiming {
 
     /**
      * The selector scoring the n patch rows starting at {@code firstPatch} of the preceding product
-     * ({@code preceding}: mask, k and m rows), keeping {@code keep}, before the qkv ({@code qkv}, k = D)
-     * on {@code kept + 2} rows (CLS, the kept rows, the package token).
+     * ({@code preceding}: mask, k and m rows; with {@code hasPackage} its last row is the package token
+     * so far, which the pack takes in as it drains), keeping {@code keep}, before the qkv ({@code qkv},
+     * k = D) on {@code kept + 2} rows (CLS, the kept rows, the package token).
      */
     public static Timing predict(FusedSelector.Shapes s, GemmConfig engine, BlockMask preceding, int precedingK,
-                                 int precedingRows, int firstPatch, boolean[] keep, BlockMask qkv) {
+                                 int precedingRows, int firstPatch, boolean hasPackage, boolean[] keep,
+                                 BlockMask qkv) {
         int n = keep.length;
         int h = s.heads();
         int d = s.headDim();
@@ -87,7 +89,8 @@ public final class FusedSelectorTiming {
             }
             tailEnd = globalEnd + rowOut + (long) n * h * b.cyclesPerRow();
         }
-        // Pack: the package token first, then each token's row once decided, a beat a cycle.
+        // Pack: the package token first (as the preceding product drains it, or zeros at once), then each
+        // token's row once decided, a beat a cycle.
         int rowBeats = s.dim() / s.packLanes();
         int kept = 0;
         for (boolean k : keep) {
@@ -95,7 +98,7 @@ public final class FusedSelectorTiming {
         }
         long[] rowReady = new long[kept + 2];
         rowReady[0] = precedingEnd; // CLS: the residual, as the preceding product leaves it
-        long copied = precedingEnd + rowBeats;
+        long copied = (hasPackage ? drains[drains.length - 1] + 1 : 0) + rowBeats; // the package token in
         int i = 1;
         for (int t = 0; t < n; t++) {
             copied = Math.max(copied, decided[t] + 1) + rowBeats;
@@ -128,11 +131,11 @@ public final class FusedSelectorTiming {
         BlockMask qkv = mask(masks, "blocks." + block + ".attn.qkv", blockSize, 3 * d, d);
         if (block == 0) {
             int patchK = a.inChans() * a.patchSize() * a.patchSize();
-            return predict(s, engine, BlockMask.full(blockSize, d, patchK), patchK, a.patches(), 0, keep, qkv);
+            return predict(s, engine, BlockMask.full(blockSize, d, patchK), patchK, a.patches(), 0, false, keep, qkv);
         }
         int rows = 1 + keep.length + (hasPackage ? 1 : 0);
         return predict(s, engine, mask(masks, "blocks." + (block - 1) + ".mlp.fc2", blockSize, d, a.hiddenDim()),
-                a.hiddenDim(), rows, 1, keep, qkv);
+                a.hiddenDim(), rows, 1, hasPackage, keep, qkv);
     }
 
     private static BlockMask mask(Function<String, BlockMask> masks, String name, int blockSize, int n, int k) {
@@ -142,6 +145,9 @@ public final class FusedSelectorTiming {
 
     /** The keep mask the plan assumes: {@code kept} of n tokens, spread evenly. */
     public static boolean[] spread(int n, int kept) {
+        if (kept < 0 || kept > n) {
+            throw new IllegalArgumentException(kept + " kept of " + n + " tokens");
+        }
         boolean[] keep = new boolean[n];
         for (int i = 0; i < kept; i++) {
             keep[(int) ((long) (2 * i + 1) * n / (2L * kept))] = true;

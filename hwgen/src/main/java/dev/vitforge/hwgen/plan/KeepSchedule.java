@@ -19,7 +19,8 @@ import dev.vitforge.models.sparse.BlockMask;
 public final class KeepSchedule {
     private KeepSchedule() {}
 
-    public record Candidate(double base, List<Selector> selectors, long cycles, double latencyMs) {}
+    /** One r: the keep ratios, and the plan on the engine and selector held fixed. */
+    public record Candidate(double base, List<Selector> selectors, long cycles, double latencyMs, ModelPlan plan) {}
 
     public record Result(double targetMs, Candidate chosen, List<Candidate> candidates) {}
 
@@ -42,7 +43,7 @@ public final class KeepSchedule {
                 selectors.add(new Selector(placement.get(j).beforeBlock(), Math.pow(r, j + 1)));
             }
             ModelPlan plan = ModelPlan.plan(a, selectors, masks, blockSize, board, engine, sized.selectorChoice());
-            Candidate c = new Candidate(r, selectors, plan.predictedCycles(), plan.latencyMs());
+            Candidate c = new Candidate(r, selectors, plan.predictedCycles(), plan.latencyMs(), plan);
             candidates.add(c);
             if (chosen == null && c.latencyMs() <= targetMs) {
                 chosen = c;

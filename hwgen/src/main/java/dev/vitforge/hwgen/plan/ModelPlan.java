@@ -189,14 +189,15 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
         // one) beside an engine sized for the blocks alone, and the selector unit at each lane count it can
         // have (16 and halvings that divide d) with its linear layers on the engine; each leaves the engine
         // the rest of the budget. The candidate that fits and predicts the fewest cycles wins (with nothing
-        // fitting, the last tried, and plan says it does not fit).
+        // fitting, the first tried, and plan says it does not fit).
         Sized chosen = null;
         List<String> tried = new ArrayList<>();
         boolean fusedExists = !stages.isEmpty() && FusedSelector.Shapes.exist(d, a.numHeads());
         List<Product> blocks = products.stream().filter(p -> !p.name().startsWith("selectors.")).toList();
         List<GemmLayer> blockSizing = sizing.stream().filter(l -> !l.name().startsWith("selectors.")).toList();
         for (int fusedLanes : FusedSelector.LANES) {
-            if (!fusedExists || (fixedLanes != 0 && fixedLanes != fused(fusedLanes))) {
+            if (!fusedExists || !FusedSelector.Shapes.exist(d, a.numHeads(), fusedLanes)
+                    || (fixedLanes != 0 && fixedLanes != fused(fusedLanes))) {
                 continue;
             }
             ResourceEstimate chain = ResourceEstimate.fusedSelector(FusedSelector.Shapes.of(d, a.numHeads(), fusedLanes));
@@ -213,7 +214,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                     + a.numHeads());
         }
         int maxLanes = stages.isEmpty() ? 0 : SelectorCycles.lanes(hd);
-        for (int lanes = fixedLanes > 0 ? fixedLanes : maxLanes; fixedLanes >= 0; lanes /= 2) {
+        for (int lanes = fixedLanes > 0 ? fixedLanes : maxLanes; fixedLanes >= 0 || stages.isEmpty(); lanes /= 2) {
             ResourceEstimate unit = lanes == 0 ? new ResourceEstimate(0, 0, 0, 0) : ResourceEstimate.selectorUnit(lanes);
             GemmConfig engine = fixedEngine != null ? fixedEngine : GemmPlanner.plan(sizing, board.reserve(unit));
             Sized s = sized(products, stages, engine, lanes, ResourceEstimate.of(engine).plus(unit).fits(board), a,

@@ -9,7 +9,8 @@
  * selector unit at each lane count (its linear layers on the engine, its kernels' cycles between the
  * blocks) and keeps the one that fits and predicts the fewest cycles. The overlap model is a rate
  * model of the chain, row by row; FusedChainRunTest holds it equal, cycle for cycle, to the stages' RTL
- * timed beside the engine's model (five cases: two head counts, three boards' engines, a tenth to nine
- * tenths kept), and the bench at DeiT-T/S/B sizes prints both.
+ * timed beside the engine's model (nine cases: two head counts, four boards' engines, 4 lanes and 2, a
+ * tenth to nine tenths kept, the first selector after fc2, a later one and one before block 0), and the
+ * bench at DeiT-T/S/B sizes prints both.
  */
 package dev.vitforge.hwgen.plan;

@@ -15,7 +15,8 @@ import dev.vitforge.hwgen.ir.Design;
  *
  * <p>Cycles: each stage from reset with its inputs queued, the stages one after another (the order
  * the host runs them, each fed the one before's outputs). In hardware the front streams beside the
- * preceding fc2 and the tail beside the following qkv; the bench measures that overlap.
+ * preceding fc2 and the tail beside the following qkv; {@code hwgen.plan.FusedSelectorTiming} models
+ * that overlap.
  */
 public final class FusedSelector {
     private FusedSelector() {}
@@ -60,9 +61,19 @@ public final class FusedSelector {
                     Math.min(16, Integer.lowestOneBit(dim)));
         }
 
-        /** Whether D and H have a fused selector (d a multiple of 8). */
+        /** Whether D and H have a fused selector at some width (d a multiple of 8). */
         public static boolean exist(int dim, int heads) {
-            return heads >= 1 && dim % heads == 0 && (dim / heads) % 8 == 0;
+            return LANES.stream().anyMatch(l -> exist(dim, heads, l));
+        }
+
+        /** Whether D and H have a fused selector at L lanes: every stage's shape constraint holds. */
+        public static boolean exist(int dim, int heads, int lanes) {
+            try {
+                of(dim, heads, lanes);
+                return true;
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
         }
 
         public int headDim() {

@@ -44,7 +44,7 @@ import static dev.vitforge.hwgen.ir.Ops.*;
  * alternate heads token by token),
  * {@code rows} (n H, the rows of one set), {@code token_mean_mult}/{@code token_mean_shift} (the
  * run-time reciprocal of n), stream {@code global_mean} (L x int8, H d / (2L) beats after the set's
- * last row, head-major, TLAST on the last). The group-mean pass the host-driven selector makes over
+ * last row, head-major, TLAST on the last). The group-mean pass the selector unit makes over
  * u's global half is gone: the sums build up while the rows stream.
  */
 public final class SelectorFront {

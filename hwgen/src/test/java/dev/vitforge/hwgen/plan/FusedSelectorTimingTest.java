@@ -30,6 +30,11 @@ class FusedSelectorTimingTest {
         assertFalse(FusedSelector.Shapes.exist(100, 2), "d = 50");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FusedSelector.Shapes.of(100, 2));
         assertTrue(e.getMessage().contains("multiple of 8"), e.getMessage());
+        // d = 512: at 4 lanes the front's GELU table would still be loading when in_proj's first result
+        // reaches it; at 2 lanes there is time.
+        assertFalse(FusedSelector.Shapes.exist(512, 1, 4));
+        assertTrue(FusedSelector.Shapes.exist(512, 1, 2));
+        assertTrue(FusedSelector.Shapes.exist(512, 1));
         FusedSelector.Shapes s = FusedSelector.Shapes.of(48, 6); // d = 8: a two-lane tail
         assertEquals(2, s.back().lanes());
         assertEquals(16, s.packLanes());
@@ -83,7 +88,7 @@ class FusedSelectorTimingTest {
         FusedSelectorTiming.Timing first = FusedSelectorTiming.predictBefore(S, DEIT_T, x -> null, 16, engine, 0, early,
                 false);
         assertTrue(first.exposed() > 0);
-        assertEquals(FusedSelectorTiming.spread(10, 5).length, 10);
+        assertThrows(IllegalArgumentException.class, () -> FusedSelectorTiming.spread(10, 11));
         boolean[] spread = FusedSelectorTiming.spread(196, 139);
         int kept = 0;
         for (boolean k : spread) {

@@ -80,23 +80,23 @@ class ModelPlanTest {
         KeepSchedule.Result r = KeepSchedule.search(DEIT_T, SELECTORS, half, 16, board, 6.0);
         assertTrue(r.chosen().latencyMs() <= 6.0);
         KeepSchedule.Candidate previous = null;
-        ModelPlan previousPlan = null;
         ModelPlan sized = ModelPlan.plan(DEIT_T, SELECTORS, half, 16, board);
         for (KeepSchedule.Candidate c : r.candidates()) {
             if (c == r.chosen()) {
                 assertTrue(previous == null || previous.latencyMs() > 6.0, "a larger r also met the target");
             }
-            ModelPlan plan = ModelPlan.plan(DEIT_T, c.selectors(), half, 16, board, sized.engine(), sized.selectorChoice());
+            ModelPlan plan = c.plan();
             assertEquals(plan.predictedCycles(), c.cycles());
+            assertEquals(sized.engine(), plan.engine(), "the engine is held");
+            assertEquals(sized.selectorChoice(), plan.selectorChoice(), "the selector is held");
             if (previous != null) {
                 // Fewer tokens never cost the engine more; the fused selector beside it may delay a smaller
-                // qkv a little more (its package token waits for every decision), and only that may rise.
-                assertTrue(plan.predictedGemmCycles() <= previousPlan.predictedGemmCycles(), "at r = " + c.base());
-                assertTrue(c.cycles() - previous.cycles() <= Math.max(0,
-                        plan.predictedSelectorCycles() - previousPlan.predictedSelectorCycles()), "at r = " + c.base());
+                // qkv a little more (its package token waits for every decision), by a few hundred cycles.
+                assertTrue(plan.predictedGemmCycles() <= previous.plan().predictedGemmCycles(), "at r = " + c.base());
+                assertTrue(c.cycles() <= previous.cycles() + 500, "at r = " + c.base() + ": " + c.cycles() + " after "
+                        + previous.cycles());
             }
             previous = c;
-            previousPlan = plan;
         }
         assertEquals(3, r.chosen().selectors().size());
         assertEquals(r.chosen().base() * r.chosen().base(), r.chosen().selectors().get(1).keepRatio(), 1e-12);
