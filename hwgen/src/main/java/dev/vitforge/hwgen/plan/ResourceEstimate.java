@@ -40,12 +40,14 @@ public record ResourceEstimate(int dsp, int bram36, long ff, long lut) {
     }
 
     /**
-     * The fused selector ({@link FusedSelector}): a DSP per int8 multiplier of its arrays, the kernels'
-     * fitted DSPs (GELU 29 a lane, LayerNorm 16 + 13 a lane, decision 19, pack 4 + 2 a lane, the front's
-     * token means 12); LUTs and flip-flops per lane of each stage, fitted to Yosys synth_xilinx of the
-     * DeiT-B build (d 64, H 12, 4 lanes: front 64.2k LUT / 36.5k FF, tail 20.6k / 18.2k, head gate
-     * 2.4k / 2.4k, global half 2.5k / 4.2k, decision 5.3k / 3.0k, pack at 16 lanes 7.1k / 6.1k; 1,114 DSP in
-     * all, which this reproduces) and 2 BRAM36. One synthesis point: other head widths are extrapolated.
+     * The fused selector ({@link FusedSelector}): a DSP per int8 multiplier of its arrays plus the kernels'
+     * fitted DSPs (GELU 29 a lane, LayerNorm 16 + 13 a lane, the front's token means 4 a lane - 4, decision
+     * 19, pack 4 + 2 a lane); LUTs, flip-flops and block RAM of each stage linear in its lanes, fitted to
+     * Yosys synth_xilinx of the DeiT-B build (d 64, H 12) at 4 lanes and 2 (FusedSelectorBench): front
+     * 64.4k / 53.0k LUT and 36.5k / 32.6k FF (a large part is the H x d/2 token sums, which do not shrink
+     * with the lanes), tail 20.6k / 14.1k and 18.2k / 17.0k, mlp.0 global 2.5k and 4.2k / 3.6k, head gate
+     * 2.4k / 2.4k, decision 5.3k / 3.0k, pack at 16 lanes 7.1k / 6.1k; 1,114 and 614 DSPs. Fitted at 12
+     * heads, so generous for fewer.
      */
     public static ResourceEstimate fusedSelector(FusedSelector.Shapes s) {
         int fl = s.front().lanes();
@@ -53,11 +55,11 @@ public record ResourceEstimate(int dsp, int bram36, long ff, long lut) {
         int pl = s.packLanes();
         int h = s.heads();
         int gateDsp = SelectorGate.hidden(h) + h + 29;
-        int dsp = s.front().multipliers() + 16 + 13 * fl + 29 * fl + 12 + gateDsp + s.global().multipliers()
+        int dsp = s.front().multipliers() + 16 + 13 * fl + 29 * fl + 4 * fl - 4 + gateDsp + s.global().multipliers()
                 + s.back().multipliers() + 2 * 29 * bl + 19 + 4 + 2 * pl;
-        long lut = 16_050L * fl + 2_400 + 20L * s.global().multipliers() + 5_150L * bl + 5_300 + 444L * pl;
-        long ff = 9_125L * fl + 2_400 + 33L * s.global().multipliers() + 4_550L * bl + 3_000 + 381L * pl;
-        return new ResourceEstimate(dsp, 2, ff, lut);
+        long lut = 41_688L + 5_680L * fl + 2_418 + 2_500 + 7_611 + 3_232L * bl + 5_344 + 444L * pl;
+        long ff = 28_617L + 1_968L * fl + 2_367 + 3_100 + 263L * fl + 15_912 + 568L * bl + 3_044 + 381L * pl;
+        return new ResourceEstimate(dsp, Math.max(1, fl / 2), ff, lut);
     }
 
     /** This estimate and {@code other} together (two blocks on one device). */
