@@ -122,18 +122,9 @@ final class GenerateCommand implements Callable<Integer> {
                 + "kept rows and the new package token; stream formats in each stage's Javadoc (hwgen/selector)");
         f.put("integration", "AXI-Stream stages chained on chip beside the GEMM engine; vivado/build.tcl implements the "
                 + "GEMM engine, the stages' RTL is listed for a block design");
-        f.put("resources", resourcesJson(ResourceEstimate.fusedSelector(s)));
+        f.put("resources", PlanCommand.resourcesJson(ResourceEstimate.fusedSelector(s)));
         f.put("stage_cycles", PlanCommand.selectorStagesJson(plan));
         return f;
-    }
-
-    private static Map<String, Object> resourcesJson(ResourceEstimate e) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("dsp", e.dsp());
-        r.put("bram36", e.bram36());
-        r.put("ff", e.ff());
-        r.put("lut", e.lut());
-        return r;
     }
 
     private static Map<String, Object> selectorManifest(SelectorUnit.Sizes unit, List<Design> kernels, ModelPlan plan) {
@@ -206,13 +197,7 @@ final class GenerateCommand implements Callable<Integer> {
         out.put("predicted_gemm_cycles", plan.predictedGemmCycles());
         out.put("predicted_selector_cycles", plan.predictedSelectorCycles());
         out.put("predicted_cycles", plan.predictedCycles());
-        ResourceEstimate e = ResourceEstimate.of(c);
-        Map<String, Object> resources = new LinkedHashMap<>();
-        resources.put("dsp", e.dsp());
-        resources.put("bram36", e.bram36());
-        resources.put("ff", e.ff());
-        resources.put("lut", e.lut());
-        out.put("resources_estimate", resources);
+        out.put("resources_estimate", PlanCommand.resourcesJson(ResourceEstimate.of(c)));
         return out;
     }
 

@@ -152,20 +152,12 @@ final class PlanCommand implements Callable<Integer> {
             sizes.put("column_counter_bits", size(e.columnWidth(), "block-columns of max columns"));
             out.put("engine", sizes);
             ResourceEstimate res = ResourceEstimate.of(e);
-            Map<String, Object> resources = new LinkedHashMap<>();
-            resources.put("dsp", res.dsp());
-            resources.put("bram36", res.bram36());
-            resources.put("ff", res.ff());
-            resources.put("lut", res.lut());
+            Map<String, Object> resources = resourcesJson(res);
             resources.put("fits", res.fits(target));
             resources.put("how", "analytic estimate: one DSP per multiplier, X buffer BRAM per lane, Yosys-calibrated LUTs");
             if (!selectors.isEmpty()) {
                 ResourceEstimate unit = plan.selectorResources(arch);
-                Map<String, Object> u = new LinkedHashMap<>();
-                u.put("dsp", unit.dsp());
-                u.put("bram36", unit.bram36());
-                u.put("ff", unit.ff());
-                u.put("lut", unit.lut());
+                Map<String, Object> u = resourcesJson(unit);
                 u.put("how", plan.fusedSelector() ? "a DSP per multiplier and per stage lanes, fitted to Yosys "
                         + "synth_xilinx of the DeiT-B build" : "linear in the lanes, fitted to Yosys synth_xilinx of the kernels");
                 resources.put(plan.fusedSelector() ? "fused_selector" : "selector_unit", u);
@@ -227,6 +219,16 @@ final class PlanCommand implements Callable<Integer> {
             stages.add(s);
         }
         return stages;
+    }
+
+    /** A resource estimate as plan --json and the manifest write it (callers may add keys after). */
+    static Map<String, Object> resourcesJson(ResourceEstimate e) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("dsp", e.dsp());
+        r.put("bram36", e.bram36());
+        r.put("ff", e.ff());
+        r.put("lut", e.lut());
+        return r;
     }
 
     /** Every product of the plan with its predicted cycles and traffic; manifest.json carries the same list. */

@@ -111,7 +111,7 @@ final class RunCommand implements Callable<Integer> {
         long selectorWork = chain != null ? chain.totalCycles() : unit != null ? unit.totalCycles() : 0;
         // The unit's kernels run between the engine's products, so all their cycles count; the fused selector
         // runs beside the engine, so what it adds is the following qkv's delay, predicted from this image's
-        // decisions (FusedSelectorTiming; FusedSelectorBench measures it on the RTL).
+        // decisions (FusedSelectorTiming, which FusedChainRunTest holds equal to the RTL).
         long selectorAdded = selectorWork;
         List<Long> added = new ArrayList<>();
         if (chain != null) {

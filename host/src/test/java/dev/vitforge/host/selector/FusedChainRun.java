@@ -6,8 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.vitforge.hwgen.gemm.GemmConfig;
-import dev.vitforge.hwgen.gemm.GemmCycleModel;
-import dev.vitforge.hwgen.gemm.GemmSchedule;
+import dev.vitforge.hwgen.plan.FusedSelectorTiming;
 import dev.vitforge.hwgen.selector.DecisionUnit;
 import dev.vitforge.hwgen.selector.FusedSelector;
 import dev.vitforge.hwgen.selector.LayerNormUnit;
@@ -61,10 +60,10 @@ final class FusedChainRun {
         int n = keep.length;
         int heads = shapes.heads();
         int dm = shapes.dim();
-        int[] fc2Beats = GemmCycleModel.beatsPerColumn(fc2, fc2K);
-        GemmSchedule fc2Schedule = GemmSchedule.balance(fc2Beats, engine.lanes());
-        long[] drains = GemmCycleModel.tileDrains(engine, fc2Schedule, fc2Beats, m, fc2K);
-        long fc2End = GemmCycleModel.cycles(engine, fc2Schedule, fc2Beats, m, fc2K);
+        // The engine's side is its cycle model (SimGemmEngineTest holds it to the RTL); the chain is RTL.
+        FusedSelectorTiming.Drained before = FusedSelectorTiming.drained(engine, fc2, fc2K, m);
+        long[] drains = before.drains();
+        long fc2End = before.end();
 
         Map<String, long[]> front = front(drains, engine.rowTile(), firstPatch, n, heads);
         long[] g1 = gate(heads, front.get("row_mean"));
@@ -85,17 +84,10 @@ final class FusedChainRun {
         }
         long[] pkgOut = pack.get("pkg_out");
         rowReady[mNext - 1] = pkgOut[pkgOut.length - 1] + 1;
-        long[] xReady = new long[engine.tiles(mNext)];
-        for (int r = 0; r < mNext; r++) {
-            int t = r / engine.rowTile();
-            xReady[t] = Math.max(xReady[t], Math.max(0, rowReady[r] - fc2End));
-        }
-        int[] qkvBeats = GemmCycleModel.beatsPerColumn(qkv, dm);
-        GemmSchedule qkvSchedule = GemmSchedule.balance(qkvBeats, engine.lanes());
-        long free = GemmCycleModel.cycles(engine, qkvSchedule, qkvBeats, mNext, dm);
-        long waited = GemmCycleModel.cycles(engine, qkvSchedule, qkvBeats, mNext, dm, xReady);
+        FusedSelectorTiming.QkvWait wait = FusedSelectorTiming.qkvWait(engine, qkv, dm, rowReady, fc2End);
         return new Measured(fc2End, last(front), g1[g1.length - 1] + 1, global[global.length - 1] + 1,
-                diff[diff.length - 1] + 1, decisions[decisions.length - 1] + 1, last(pack), xReady, waited - free);
+                diff[diff.length - 1] + 1, decisions[decisions.length - 1] + 1, last(pack), wait.ready(),
+                wait.delay());
     }
 
     private static long last(Map<String, long[]> times) {

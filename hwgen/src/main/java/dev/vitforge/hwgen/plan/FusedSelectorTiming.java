@@ -51,10 +51,9 @@ public final class FusedSelectorTiming {
         int n = keep.length;
         int h = s.heads();
         int d = s.headDim();
-        int[] beats = GemmCycleModel.beatsPerColumn(preceding, precedingK);
-        GemmSchedule schedule = GemmSchedule.balance(beats, engine.lanes());
-        long[] drains = GemmCycleModel.tileDrains(engine, schedule, beats, precedingRows, precedingK);
-        long precedingEnd = GemmCycleModel.cycles(engine, schedule, beats, precedingRows, precedingK);
+        Drained before = drained(engine, preceding, precedingK, precedingRows);
+        long[] drains = before.drains();
+        long precedingEnd = before.end();
 
         long frontEnd = precedingEnd;
         long globalEnd = precedingEnd;
@@ -108,16 +107,40 @@ public final class FusedSelectorTiming {
         }
         long packEnd = copied + PackUnit.cycles(s.dim(), 0, s.packLanes()) - rowBeats; // the package token's division
         rowReady[kept + 1] = packEnd;
-        long[] ready = new long[engine.tiles(kept + 2)];
-        for (int r = 0; r < rowReady.length; r++) {
+        QkvWait wait = qkvWait(engine, qkv, s.dim(), rowReady, precedingEnd);
+        return new Timing(precedingEnd, frontEnd, globalEnd, tailEnd, packEnd, wait.ready(), wait.delay());
+    }
+
+    /** A product on the engine: the cycle each row tile's last output row leaves, and its end. */
+    public record Drained(long[] drains, long end) {}
+
+    /** {@code mask} (k inputs) on m rows, alone on the engine ({@link GemmCycleModel}). */
+    public static Drained drained(GemmConfig engine, BlockMask mask, int k, int m) {
+        int[] beats = GemmCycleModel.beatsPerColumn(mask, k);
+        GemmSchedule schedule = GemmSchedule.balance(beats, engine.lanes());
+        return new Drained(GemmCycleModel.tileDrains(engine, schedule, beats, m, k),
+                GemmCycleModel.cycles(engine, schedule, beats, m, k));
+    }
+
+    /** When each of the qkv's row tiles has its rows (cycles after the preceding product's end), and its delay. */
+    public record QkvWait(long[] ready, long delay) {}
+
+    /**
+     * The qkv ({@code qkv}, k = D) on rows ready at {@code rowReady} (cycles from the preceding product's
+     * start), against the same qkv with every row ready when the preceding product ends.
+     */
+    public static QkvWait qkvWait(GemmConfig engine, BlockMask qkv, int dim, long[] rowReady, long precedingEnd) {
+        int m = rowReady.length;
+        long[] ready = new long[engine.tiles(m)];
+        for (int r = 0; r < m; r++) {
             int t = r / engine.rowTile();
             ready[t] = Math.max(ready[t], rowReady[r] - precedingEnd);
         }
-        int[] qkvBeats = GemmCycleModel.beatsPerColumn(qkv, s.dim());
-        GemmSchedule qkvSchedule = GemmSchedule.balance(qkvBeats, engine.lanes());
-        long free = GemmCycleModel.cycles(engine, qkvSchedule, qkvBeats, kept + 2, s.dim());
-        long waited = GemmCycleModel.cycles(engine, qkvSchedule, qkvBeats, kept + 2, s.dim(), ready);
-        return new Timing(precedingEnd, frontEnd, globalEnd, tailEnd, packEnd, ready, waited - free);
+        int[] beats = GemmCycleModel.beatsPerColumn(qkv, dim);
+        GemmSchedule schedule = GemmSchedule.balance(beats, engine.lanes());
+        long free = GemmCycleModel.cycles(engine, schedule, beats, m, dim);
+        long waited = GemmCycleModel.cycles(engine, schedule, beats, m, dim, ready);
+        return new QkvWait(ready, waited - free);
     }
 
     /**
@@ -128,19 +151,15 @@ public final class FusedSelectorTiming {
     public static Timing predictBefore(FusedSelector.Shapes s, Architecture a, Function<String, BlockMask> masks,
                                        int blockSize, GemmConfig engine, int block, boolean[] keep, boolean hasPackage) {
         int d = a.embedDim();
-        BlockMask qkv = mask(masks, "blocks." + block + ".attn.qkv", blockSize, 3 * d, d);
+        BlockMask qkv = ModelPlan.maskOrDense(masks, "blocks." + block + ".attn.qkv", blockSize, 3 * d, d);
         if (block == 0) {
             int patchK = a.inChans() * a.patchSize() * a.patchSize();
             return predict(s, engine, BlockMask.full(blockSize, d, patchK), patchK, a.patches(), 0, false, keep, qkv);
         }
         int rows = 1 + keep.length + (hasPackage ? 1 : 0);
-        return predict(s, engine, mask(masks, "blocks." + (block - 1) + ".mlp.fc2", blockSize, d, a.hiddenDim()),
+        return predict(s, engine, ModelPlan.maskOrDense(masks, "blocks." + (block - 1) + ".mlp.fc2", blockSize, d,
+                a.hiddenDim()),
                 a.hiddenDim(), rows, 1, hasPackage, keep, qkv);
-    }
-
-    private static BlockMask mask(Function<String, BlockMask> masks, String name, int blockSize, int n, int k) {
-        BlockMask m = masks.apply(name);
-        return m == null ? BlockMask.full(blockSize, n, k) : m;
     }
 
     /** The keep mask the plan assumes: {@code kept} of n tokens, spread evenly. */

@@ -192,11 +192,10 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
         // fitting, the first tried, and plan says it does not fit).
         Sized chosen = null;
         List<String> tried = new ArrayList<>();
-        boolean fusedExists = !stages.isEmpty() && FusedSelector.Shapes.exist(d, a.numHeads());
         List<Product> blocks = products.stream().filter(p -> !p.name().startsWith("selectors.")).toList();
         List<GemmLayer> blockSizing = sizing.stream().filter(l -> !l.name().startsWith("selectors.")).toList();
         for (int fusedLanes : FusedSelector.LANES) {
-            if (!fusedExists || !FusedSelector.Shapes.exist(d, a.numHeads(), fusedLanes)
+            if (stages.isEmpty() || !FusedSelector.Shapes.exist(d, a.numHeads(), fusedLanes)
                     || (fixedLanes != 0 && fixedLanes != fused(fusedLanes))) {
                 continue;
             }
@@ -205,9 +204,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
             Sized s = sized(blocks, stages, engine, fused(fusedLanes),
                     ResourceEstimate.of(engine).plus(chain).fits(board), a, masks, blockSize);
             tried.add("fused at " + fusedLanes + " lanes: " + (s.fits() ? "" : "does not fit, ") + s.cycles() + " cycles");
-            if (chosen == null || (s.fits() && (!chosen.fits() || s.cycles() < chosen.cycles()))) {
-                chosen = s;
-            }
+            chosen = better(s, chosen);
         }
         if (fixedLanes < 0 && chosen == null && !stages.isEmpty()) {
             throw new IllegalArgumentException("no fused selector at " + -fixedLanes + " lanes for D = " + d + ", H = "
@@ -222,9 +219,7 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
             if (lanes > 0) {
                 tried.add("unit at " + lanes + " lanes: " + (s.fits() ? "" : "does not fit, ") + s.cycles() + " cycles");
             }
-            if (chosen == null || (s.fits() && (!chosen.fits() || s.cycles() < chosen.cycles()))) {
-                chosen = s;
-            }
+            chosen = better(s, chosen);
             if (lanes <= 1 || fixedLanes > 0 || fixedEngine != null) {
                 break;
             }
@@ -234,6 +229,11 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                 + String.join("; ", tried);
         return new ModelPlan(board, chosen.engine(), chosen.layers(), tokens, chosen.stages(),
                 chosen.lanes() < 0, Math.abs(chosen.lanes()), reason);
+    }
+
+    /** {@code s} if it fits and beats {@code chosen} (or nothing is chosen yet, or only {@code s} fits). */
+    private static Sized better(Sized s, Sized chosen) {
+        return chosen == null || (s.fits() && (!chosen.fits() || s.cycles() < chosen.cycles())) ? s : chosen;
     }
 
     /**
@@ -271,9 +271,9 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
                 s = new SelectorStage(st.name(), st.beforeBlock(), st.patches(),
                         FusedSelector.stageCycles(shapes, st.patches()), exposed);
             } else {
-                Map<String, Long> c = SelectorCycles.step(a.embedDim(), a.numHeads(), st.patches(), lanes);
-                s = new SelectorStage(st.name(), st.beforeBlock(), st.patches(), c,
-                        c.values().stream().mapToLong(Long::longValue).sum());
+                s = new SelectorStage(st.name(), st.beforeBlock(), st.patches(),
+                        SelectorCycles.step(a.embedDim(), a.numHeads(), st.patches(), lanes),
+                        SelectorCycles.total(a.embedDim(), a.numHeads(), st.patches(), lanes));
             }
             sized.add(s);
             total += s.cost();
@@ -295,7 +295,12 @@ public record ModelPlan(Board board, GemmConfig engine, List<LayerPlan> layers, 
     }
 
     private static Product linear(Function<String, BlockMask> masks, String name, int m, int k, int n, int blockSize) {
+        return new Product(name, m, k, n, 1, maskOrDense(masks, name, blockSize, n, k), Tokens.ROWS);
+    }
+
+    /** The layer's mask, or all n x k blocks when the card has none for it. */
+    static BlockMask maskOrDense(Function<String, BlockMask> masks, String name, int blockSize, int n, int k) {
         BlockMask mask = masks.apply(name);
-        return new Product(name, m, k, n, 1, mask == null ? BlockMask.full(blockSize, n, k) : mask, Tokens.ROWS);
+        return mask == null ? BlockMask.full(blockSize, n, k) : mask;
     }
 }
